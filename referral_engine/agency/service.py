@@ -1,0 +1,69 @@
+"""Reading and writing the agency's settings document."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referral_engine import clock
+from referral_engine.agency.models import AgencySettingsRow
+from referral_engine.events.schemas import NormalizeContext
+from referral_engine.settings import AgencySettings
+
+
+def load_settings(session: Session) -> AgencySettings:
+    """The stored settings, or the defaults before ``referral init --config`` ran."""
+    row = session.scalars(select(AgencySettingsRow).limit(1)).first()
+    if row is None:
+        return AgencySettings()
+    return AgencySettings.from_mapping(row.document)
+
+
+def save_settings(session: Session, *, settings: AgencySettings) -> AgencySettings:
+    """Store ``settings`` as the agency's settings (validated already by the model)."""
+    row = session.scalars(select(AgencySettingsRow).limit(1)).first()
+    document = settings.model_dump(mode="json")
+    if row is None:
+        session.add(
+            AgencySettingsRow(
+                document=document, updated_at=clock.now(), secret_key=secrets.token_urlsafe(32)
+            )
+        )
+    else:
+        row.document = document
+        row.updated_at = clock.now()
+    session.flush()
+    return settings
+
+
+def update_settings(session: Session, *, changes: dict[str, Any]) -> AgencySettings:
+    """Apply the keys in ``changes`` (TOML-shaped) over the stored settings."""
+    return save_settings(session, settings=load_settings(session).merged(changes))
+
+
+def normalize_context(settings: AgencySettings) -> NormalizeContext:
+    return NormalizeContext(
+        phone_region=settings.agency.phone_region,
+        timezone=settings.agency.timezone,
+        lines_of_business=dict(settings.lines_of_business),
+    )
+
+
+def secret_key(session: Session) -> str:
+    """This installation's signing key (REFERRAL_SECRET_KEY overrides the stored one)."""
+    from referral_engine.settings import provider_settings
+
+    configured = provider_settings().secret_key
+    if configured:
+        return configured
+    row = session.scalars(select(AgencySettingsRow).limit(1)).first()
+    if row is None:
+        save_settings(session, settings=AgencySettings())
+        row = session.scalars(select(AgencySettingsRow).limit(1)).one()
+    if not row.secret_key:
+        row.secret_key = secrets.token_urlsafe(32)
+        session.flush()
+    return row.secret_key

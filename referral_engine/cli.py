@@ -1,0 +1,301 @@
+"""The `referral` command: thin, calls services. Exit codes: 0 ok, 1 failure, 2 bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from referral_engine import clock
+from referral_engine.settings import DEFAULT_DB_URL
+
+app = typer.Typer(
+    name="referral",
+    help="Referral Engine: turn the warmest client moments into referrals.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+report_app = typer.Typer(help="Numbers: the weekly report.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class State:
+    db_url: str = DEFAULT_DB_URL
+
+
+state = State()
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print a clear message and exit (2: bad usage or input, 1: runtime failure)."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main(
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (env REFERRAL_DB).", show_default=False)
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            help="The instant this command treats as now, ISO 8601 (env REFERRAL_NOW).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    state.db_url = db or os.environ.get("REFERRAL_DB") or DEFAULT_DB_URL
+    if now:
+        try:
+            clock.pin(clock.parse_instant(now))
+        except clock.BadInstant as exc:
+            fail(f"--now: {exc}")
+    elif os.environ.get("REFERRAL_NOW"):
+        try:
+            clock.pin(clock.parse_instant(os.environ["REFERRAL_NOW"]))
+        except clock.BadInstant as exc:
+            fail(f"REFERRAL_NOW: {exc}")
+    else:
+        clock.pin(None)
+
+
+@app.command()
+def init(
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Agency settings (TOML).", show_default=False)
+    ] = None,
+) -> None:
+    """Create or migrate the database, load settings, create the first admin."""
+    from referral_engine.settings import SettingsError
+    from referral_engine.setup import initialize
+
+    try:
+        result = initialize(state.db_url, config=config)
+    except SettingsError as exc:
+        fail(f"{config}: {exc}")
+    out.print(f"Database ready: {result.db_display}")
+    if config:
+        out.print(f"Settings loaded from {config}")
+    creds = result.credentials
+    if creds.created:
+        out.print(f"Admin created: [bold]{creds.email}[/]")
+        out.print(f"  password: {creds.password}")
+        out.print(f"  API token: {creds.token}")
+        out.print("[dim]Store these now: they are not shown again.[/]")
+    else:
+        out.print(f"Admin exists: {creds.email}")
+        if creds.token:
+            out.print(f"  API token: {creds.token}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Run no in-process worker.")
+    ] = False,
+) -> None:
+    """Serve the web app and API, with an in-process worker unless --no-worker."""
+    from referral_engine.setup import serve_app
+
+    serve_app(state.db_url, host=host, port=port, worker=not no_worker)
+
+
+@app.command()
+def worker(
+    poll: Annotated[float, typer.Option(help="Seconds between passes when idle.")] = 5.0,
+) -> None:
+    """Run a worker (several may run against one PostgreSQL database)."""
+    from referral_engine.setup import require_schema
+    from referral_engine.worker import run_forever
+
+    require_schema(state.db_url)
+    out.print(f"Worker running on {state.db_url.split('@')[-1]} (Ctrl-C to stop)")
+    try:
+        run_forever(state.db_url, poll_seconds=poll)
+    except KeyboardInterrupt:
+        out.print("Worker stopped.")
+
+
+@app.command()
+def tick() -> None:
+    """Run all work due at now once, then exit; prints what it did."""
+    from referral_engine.setup import require_schema
+    from referral_engine.worker import run_due
+
+    require_schema(state.db_url)
+    report = run_due(state.db_url, now=clock.now())
+    if not report.total and not report.failed and not report.retried:
+        out.print(f"Nothing due at {clock.now().isoformat()}.")
+        return
+    out.print(f"Ran {report.total} job(s) due at {clock.now().isoformat()}:")
+    for kind, count in sorted(report.ran.items()):
+        out.print(f"  {kind}: {count}")
+    for outcome, count in sorted(report.outcomes.items()):
+        out.print(f"    {outcome}: {count}")
+    if report.retried:
+        out.print(f"  deferred to later: {report.retried}")
+    if report.failed:
+        out.print(f"  [red]failed (will retry): {report.failed}[/]")
+
+
+@app.command(name="import")
+def import_(
+    file: Annotated[Path, typer.Argument(help=".jsonl of canonical events or .csv export.")],
+    source: Annotated[str, typer.Option("--source", help="Source name of these events.")],
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping",
+            help="CSV mapping profile: a TOML file or a shipped profile name.",
+            show_default=False,
+        ),
+    ] = None,
+    chunk: Annotated[int, typer.Option(help="Events per transaction.")] = 1000,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Import events from a file; prints accepted / duplicate / rejected counts."""
+    from referral_engine.events.csv_profiles import ProfileError
+    from referral_engine.events.importer import ImportRefused, import_file
+
+    try:
+        summary = import_file(
+            state.db_url,
+            path=file,
+            source=source,
+            mapping=mapping,
+            chunk=chunk,
+            console=None if quiet else err,
+        )
+    except (ImportRefused, ProfileError) as exc:
+        fail(str(exc))
+    out.print(
+        f"{file.name}: [green]{summary.accepted} accepted[/], "
+        f"{summary.duplicate} duplicate, [red]{summary.rejected} rejected[/]"
+    )
+    for line_no, reason in summary.rejections[:20]:
+        err.print(f"  line {line_no}: {reason}", highlight=False)
+    if summary.rejected > 20:
+        err.print(f"  … and {summary.rejected - 20} more: `referral events --rejected`")
+    if summary.rejected:
+        raise typer.Exit(2)
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@app.command()
+def events(
+    rejected: Annotated[bool, typer.Option("--rejected", help="List rejected inputs.")] = False,
+    reprocess: Annotated[
+        bool, typer.Option("--reprocess", help="Run rejected inputs through ingest again.")
+    ] = False,
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping", help="With --reprocess: the fixed CSV mapping profile.", show_default=False
+        ),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only this source.", show_default=False)
+    ] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.table,
+) -> None:
+    """List inputs (--rejected) or re-process rejected ones after a fix (--reprocess)."""
+    from referral_engine.events.csv_profiles import ProfileError
+    from referral_engine.events.importer import list_rejected, reprocess_rejected
+    from referral_engine.setup import require_schema
+
+    require_schema(state.db_url)
+    if reprocess:
+        try:
+            summary = reprocess_rejected(state.db_url, source=source, mapping=mapping)
+        except ProfileError as exc:
+            fail(str(exc))
+        out.print(
+            f"Re-processed {summary.total}: [green]{summary.accepted} accepted[/], "
+            f"{summary.duplicate} duplicate, [red]{summary.rejected} still rejected[/]"
+        )
+        if summary.rejected:
+            raise typer.Exit(2)
+        return
+    if not rejected:
+        fail("say what to list: --rejected, or --reprocess to run them again")
+    rows = list_rejected(state.db_url, source=source)
+    if fmt == ReportFormat.json:
+        out.print_json(json.dumps(rows))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Rejected inputs ({len(rows)})")
+    for column in ("id", "received", "source", "where", "event id", "reason"):
+        table.add_column(column)
+    for row in rows:
+        where = f"{row['file_name']}:{row['line_no']}" if row["line_no"] else row["channel"]
+        table.add_row(
+            str(row["id"]),
+            row["received_at"][:16],
+            row["source"],
+            where,
+            row["event_id"] or "",
+            row["reason"] or "",
+        )
+    out.print(table)
+
+
+@report_app.command("weekly")
+def report_weekly(
+    week: Annotated[
+        str | None, typer.Option(help="ISO week, e.g. 2026-W48 (default: now).", show_default=False)
+    ] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.table,
+) -> None:
+    """The weekly numbers."""
+    from referral_engine.reports.cli import print_weekly
+    from referral_engine.reports.service import BadWeek
+    from referral_engine.setup import require_schema
+
+    require_schema(state.db_url)
+    try:
+        print_weekly(state.db_url, week=week, fmt=fmt.value, console=out)
+    except BadWeek as exc:
+        fail(str(exc))
+
+
+@app.command()
+def demo(
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="Weeks of agency life to run.")] = 6,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Print the summary and exit.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    seed: Annotated[int, typer.Option(help="Random seed of the simulated agency.")] = 7,
+) -> None:
+    """Run a simulated agency through weeks of the loop, print a summary, serve the app."""
+    from referral_engine.demo import run_demo
+
+    run_demo(state.db_url, weeks=weeks, seed=seed, console=out)
+    if not no_serve:
+        from referral_engine.setup import serve_app
+
+        serve_app(state.db_url, host=host, port=port, worker=True)
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,58 @@
+"""Clients (people and businesses the agency serves) and their policies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from referral_engine.db import Base, UtcDateTime
+
+
+class Client(Base):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    company: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    mobile: Mapped[str | None] = mapped_column(String(20), index=True)
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    client_since: Mapped[date | None] = mapped_column(Date)
+    # None means "consent unclear", which stops an ask on that channel.
+    consent_email: Mapped[bool | None] = mapped_column(Boolean)
+    consent_sms: Mapped[bool | None] = mapped_column(Boolean)
+    email_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    sms_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    preferred_channel: Mapped[str | None] = mapped_column(String(10))
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    producer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @property
+    def display_name(self) -> str:
+        person = f"{self.first_name} {self.last_name}".strip()
+        return person or self.company or self.email or self.mobile or f"client {self.id}"
+
+
+class Policy(Base):
+    __tablename__ = "policies"
+    __table_args__ = (UniqueConstraint("number", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(100), index=True)
+    line_of_business: Mapped[str | None] = mapped_column(String(40))
+    segment: Mapped[str | None] = mapped_column(String(20))
+    carrier: Mapped[str | None] = mapped_column(String(200))
+    premium: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
+    commission: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
+    effective_date: Mapped[date | None] = mapped_column(Date)
+    last_transaction: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,149 @@
+"""Client identity and facts: resolve who an event is about and keep what it says."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from referral_engine.contacts import repository
+from referral_engine.contacts.models import Client, Policy
+from referral_engine.events.schemas import ClientIn, EventIn, PolicyIn
+
+
+class ClientIndex:
+    """Clients of one batch, found by external id, else email, else mobile."""
+
+    def __init__(self, clients: Sequence[Client]) -> None:
+        self.by_external: dict[str, Client] = {}
+        self.by_email: dict[str, Client] = {}
+        self.by_mobile: dict[str, Client] = {}
+        for client in clients:
+            self.remember(client)
+
+    def remember(self, client: Client) -> None:
+        if client.external_id:
+            self.by_external[client.external_id] = client
+        if client.email:
+            self.by_email.setdefault(client.email, client)
+        if client.mobile:
+            self.by_mobile.setdefault(client.mobile, client)
+
+    def find(self, facts: ClientIn) -> Client | None:
+        if facts.external_id:
+            # An external id is authoritative: a different id is a different client even
+            # when the email matches (a household sharing one address).
+            found = self.by_external.get(facts.external_id)
+            if found is not None:
+                return found
+            candidate = (facts.email and self.by_email.get(facts.email)) or (
+                facts.mobile and self.by_mobile.get(facts.mobile)
+            )
+            if candidate and candidate.external_id is None:
+                return candidate
+            return None
+        if facts.email and facts.email in self.by_email:
+            return self.by_email[facts.email]
+        if facts.mobile and facts.mobile in self.by_mobile:
+            return self.by_mobile[facts.mobile]
+        return None
+
+
+def index_for(session: Session, events: Sequence[EventIn]) -> ClientIndex:
+    clients = repository.clients_matching(
+        session,
+        external_ids=[e.client.external_id for e in events if e.client.external_id],
+        emails=[e.client.email for e in events if e.client.email],
+        mobiles=[e.client.mobile for e in events if e.client.mobile],
+    )
+    return ClientIndex(clients)
+
+
+def resolve_client(
+    session: Session,
+    *,
+    index: ClientIndex,
+    facts: ClientIn,
+    producer_id: int | None,
+    now: datetime,
+) -> Client:
+    """The client these facts describe, created if new, with the facts applied."""
+    client = index.find(facts)
+    if client is None:
+        client = Client(
+            first_name="",
+            last_name="",
+            email_opted_out=False,
+            sms_opted_out=False,
+            sensitive=False,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(client)
+    apply_facts(client, facts=facts, producer_id=producer_id, now=now)
+    index.remember(client)
+    return client
+
+
+def apply_facts(client: Client, *, facts: ClientIn, producer_id: int | None, now: datetime) -> None:
+    """Keep what the source says; a field it leaves empty keeps its stored value."""
+    for name in (
+        "external_id",
+        "first_name",
+        "last_name",
+        "company",
+        "email",
+        "mobile",
+        "postal_code",
+        "timezone",
+        "client_since",
+        "preferred_channel",
+    ):
+        value = getattr(facts, name)
+        if value is not None:
+            setattr(client, name, value)
+    if facts.consent.email is not None:
+        client.consent_email = facts.consent.email
+    if facts.consent.sms is not None:
+        client.consent_sms = facts.consent.sms
+    if "sensitive" in facts.model_fields_set:
+        client.sensitive = facts.sensitive
+    if producer_id is not None:
+        client.producer_id = producer_id
+    client.updated_at = now
+
+
+def upsert_policies(
+    session: Session, *, items: Sequence[tuple[Client, PolicyIn]], now: datetime
+) -> None:
+    """Create or update the policies named by a batch of events."""
+    keyed = [(c, p) for c, p in items if p.number]
+    known = repository.policies_for(session, keys=[(c.id, p.number or "") for c, p in keyed])
+    for client, facts in keyed:
+        key = (client.id, facts.number or "")
+        policy = known.get(key)
+        if policy is None:
+            policy = Policy(
+                client_id=client.id, number=facts.number, status="active", updated_at=now
+            )
+            session.add(policy)
+            known[key] = policy
+        for name in (
+            "line_of_business",
+            "segment",
+            "carrier",
+            "premium",
+            "commission",
+            "effective_date",
+        ):
+            value = getattr(facts, name)
+            if value is not None:
+                setattr(policy, name, value)
+        if facts.transaction:
+            policy.last_transaction = facts.transaction
+            if facts.transaction == "cancellation":
+                policy.status = "cancelled"
+            elif facts.transaction in ("new", "rewrite", "renewal", "reinstatement"):
+                policy.status = "active"
+        policy.updated_at = now

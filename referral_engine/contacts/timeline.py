@@ -1,0 +1,75 @@
+"""A contact's timeline: everything that happened with a client, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referral_engine.events.models import Event
+
+EVENT_TITLES = {
+    "policy.bound": "Policy bound",
+    "policy.renewed": "Policy renewed",
+    "policy.cancelled": "Policy cancelled",
+    "feedback.received": "Feedback received",
+    "project.completed": "Project completed",
+    "support.resolved": "Support issue resolved",
+    "account.upgraded": "Account upgraded",
+    "issue.opened": "Issue opened",
+    "issue.resolved": "Issue resolved",
+    "complaint.received": "Complaint received",
+    "client.updated": "Client details updated",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    title: str
+    detail: str
+    kind: str
+
+
+def event_detail(event: Event) -> str:
+    payload = event.payload
+    parts = [f"from {event.source} ({event.external_id})"]
+    policy = payload.get("policy") or {}
+    if policy.get("number"):
+        parts.append(f"policy {policy['number']} {policy.get('line_of_business') or ''}".strip())
+    feedback = payload.get("feedback") or {}
+    if feedback.get("score") is not None:
+        parts.append(f"score {feedback['score']}/10")
+    if feedback.get("text"):
+        parts.append(f"“{feedback['text'][:200]}”")
+    issue = payload.get("issue") or {}
+    if issue.get("id"):
+        parts.append(f"{issue.get('kind', 'issue')} {issue['id']}")
+    return " · ".join(parts)
+
+
+def for_client(session: Session, *, client_id: int, limit: int = 200) -> list[Entry]:
+    """Timeline entries from every area that records one, newest first."""
+    entries = [
+        Entry(
+            at=e.occurred_at,
+            title=EVENT_TITLES.get(e.type, e.type),
+            detail=event_detail(e),
+            kind="event",
+        )
+        for e in session.scalars(
+            select(Event)
+            .where(Event.client_id == client_id)
+            .order_by(Event.occurred_at.desc())
+            .limit(limit)
+        )
+    ]
+    for provider in TIMELINE_PROVIDERS:
+        entries.extend(provider(session, client_id))
+    return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
+
+
+# Other areas add their entries (asks, replies, referrals) by appending a provider here.
+TIMELINE_PROVIDERS: list = []  # type: ignore[type-arg]

@@ -1,0 +1,139 @@
+"""Ways in over HTTP: the bearer API and signed webhooks; the raw-input log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from referral_engine import clock
+from referral_engine.events import repository
+from referral_engine.events import service as events
+from referral_engine.events.models import Outcome
+from referral_engine.events.schemas import EventIn
+from referral_engine.events.webhooks import WebhookRefused, verify
+from referral_engine.web.deps import ApiUser, DbSession, Settings
+from referral_engine.web.problems import Problem, problem_response
+
+router = APIRouter()
+
+MAX_BODY = 1_000_000
+_EVENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": EventIn.model_json_schema()}},
+    }
+}
+
+
+def _accepted(result: events.IngestResult, raw_id: int | None = None) -> JSONResponse:
+    status = "accepted" if result.outcome == Outcome.accepted else "duplicate"
+    return JSONResponse({"event_id": result.event_key, "status": status}, status_code=202)
+
+
+def _rejected(result: events.IngestResult, path: str) -> JSONResponse:
+    errors = [e.as_dict() for e in result.errors]
+    return problem_response(
+        422,
+        "Invalid event",
+        result.reason,
+        kind="invalid-event",
+        instance=path,
+        errors=errors,
+        note="the raw input is kept; list it with GET /api/v1/events?outcome=rejected",
+    )
+
+
+async def _body(request: Request) -> str:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise Problem(
+            413, "Event too large", f"an event may be at most {MAX_BODY} bytes", kind="too-large"
+        )
+    return raw.decode("utf-8", errors="replace")
+
+
+@router.post("/api/v1/events", status_code=202, openapi_extra=_EVENT_BODY, tags=["events"])
+async def post_event(
+    request: Request, user: ApiUser, session: DbSession, settings: Settings
+) -> JSONResponse:
+    """Ingest one canonical event. A repeat of (source, id) answers "duplicate"."""
+    raw = events.RawEvent.from_json_text(await _body(request), channel="api", source="api")
+    [result] = events.ingest_retrying(session, inputs=[raw], settings=settings, now=clock.now())
+    if result.outcome == Outcome.rejected:
+        return _rejected(result, request.url.path)
+    return _accepted(result)
+
+
+@router.post("/hooks/events/{source}", status_code=202, openapi_extra=_EVENT_BODY, tags=["events"])
+async def post_signed_event(
+    source: str, request: Request, session: DbSession, settings: Settings
+) -> JSONResponse:
+    """Ingest one event signed with the source's Standard Webhooks secret."""
+    configured = settings.sources.get(source)
+    if configured is None or not configured.webhook_secret:
+        raise Problem(
+            404,
+            "Unknown source",
+            f"no signed source {source!r} is configured",
+            kind="unknown-source",
+        )
+    body = await request.body()
+    try:
+        verified = verify(
+            secret=configured.webhook_secret,
+            body=body,
+            headers=dict(request.headers),
+            now=clock.now(),
+        )
+    except WebhookRefused as exc:
+        raise Problem(401, "Signature refused", str(exc), kind="bad-signature") from exc
+    now = clock.now()
+    raw = events.RawEvent.from_json_text(
+        body.decode("utf-8", errors="replace"),
+        channel="webhook",
+        source=source,
+        required_source=source,
+    )
+    if not repository.claim_webhook_message(
+        session, source=source, message_id=verified.message_id, now=now
+    ):
+        key = str((raw.parsed or {}).get("id") or verified.message_id)
+        return JSONResponse({"event_id": key, "status": "duplicate"}, status_code=202)
+    [result] = events.ingest_retrying(session, inputs=[raw], settings=settings, now=now)
+    if result.outcome == Outcome.rejected:
+        return _rejected(result, request.url.path)
+    return _accepted(result)
+
+
+@router.get("/api/v1/events", tags=["events"])
+def list_inputs(
+    user: ApiUser,
+    session: DbSession,
+    outcome: Outcome | None = None,
+    source: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> list[dict[str, Any]]:
+    """Every raw input with its outcome (accepted, duplicate, rejected + reason)."""
+    rows = repository.raw_inputs(
+        session, outcome=outcome, source=source, limit=limit, offset=offset
+    )
+    return [
+        {
+            "id": r.id,
+            "received_at": r.received_at.isoformat(),
+            "channel": r.channel,
+            "source": r.source,
+            "event_id": r.event_key,
+            "outcome": r.outcome,
+            "reason": r.reason,
+            "errors": r.errors or [],
+            "file_name": r.file_name,
+            "line_no": r.line_no,
+            "reprocessed_at": r.reprocessed_at.isoformat() if r.reprocessed_at else None,
+            "body": r.body,
+        }
+        for r in rows
+    ]

@@ -1,0 +1,92 @@
+"""Every query the events area makes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import insert as insert_statement
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from referral_engine.events.models import Event, Outcome, RawInput, WebhookMessage
+
+
+def existing_keys(session: Session, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    keys = list(keys)
+    if not keys:
+        return set()
+    rows = session.execute(
+        select(Event.source, Event.external_id).where(
+            tuple_(Event.source, Event.external_id).in_(keys)
+        )
+    )
+    return {(r[0], r[1]) for r in rows}
+
+
+def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Insert events, skipping any (source, id) already stored; returns the new ids by key."""
+    if not rows:
+        return {}
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Event)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(Event.id, Event.source, Event.external_id)
+    )
+    return {(r.source, r.external_id): r.id for r in session.execute(statement)}
+
+
+def insert_raw_inputs(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert_statement(RawInput), list(rows))
+
+
+def claim_webhook_message(session: Session, *, source: str, message_id: str, now: Any) -> bool:
+    """Record a webhook message id; False when it was seen before (a replay)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(WebhookMessage)
+        .values(source=source, message_id=message_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["source", "message_id"])
+        .returning(WebhookMessage.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def rejected_inputs(
+    session: Session,
+    *,
+    source: str | None = None,
+    include_reprocessed: bool = False,
+    limit: int | None = None,
+) -> list[RawInput]:
+    query = select(RawInput).where(RawInput.outcome == Outcome.rejected)
+    if source:
+        query = query.where(RawInput.source == source)
+    if not include_reprocessed:
+        query = query.where(RawInput.reprocessed_at.is_(None))
+    query = query.order_by(RawInput.id)
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def raw_inputs(
+    session: Session, *, outcome: str | None, source: str | None, limit: int, offset: int = 0
+) -> list[RawInput]:
+    query = select(RawInput)
+    if outcome:
+        query = query.where(RawInput.outcome == outcome)
+    if source:
+        query = query.where(RawInput.source == source)
+    return list(session.scalars(query.order_by(RawInput.id.desc()).limit(limit).offset(offset)))
+
+
+def event_by_key(session: Session, *, source: str, external_id: str) -> Event | None:
+    return session.scalars(
+        select(Event).where(Event.source == source, Event.external_id == external_id)
+    ).first()

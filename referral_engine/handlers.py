@@ -1,0 +1,18 @@
+"""Every area's due-work handlers, registered with the worker by importing this module."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from referral_engine.events.service import PROCESS_EVENT
+from referral_engine.worker import handles
+
+
+@handles(PROCESS_EVENT)
+def process_event(session: Session, payload: dict[str, Any], now: datetime) -> str | None:
+    from referral_engine.decisions.service import on_event
+
+    return on_event(session, event_id=int(payload["event_id"]), now=now)

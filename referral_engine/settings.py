@@ -1,0 +1,194 @@
+"""Agency settings (a TOML file, then the database) and provider settings (environment).
+
+Agency settings are what a principal sets: name, zone, holidays, timing, review rules,
+signed webhook sources. ``referral init --config FILE`` loads them from TOML into the
+database; the web app edits them there. Provider settings (SMTP, Twilio, public URL)
+come from the environment so that secrets stay out of the database.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_URL = "sqlite:///./referral.db"
+
+
+class SettingsError(ValueError):
+    """Agency settings that cannot be used; the message names the key and the reason."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgencySection(_Section):
+    name: str = "My Agency"
+    timezone: str = "America/Chicago"
+    holidays: str = "US"
+    postal_address: str = ""
+    phone_region: str = "US"
+    principal_email: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_calendar(cls, value: str) -> str:
+        import holidays
+
+        country, _, subdivision = value.partition("-")
+        try:
+            holidays.country_holidays(country, subdiv=subdivision or None)
+        except NotImplementedError as exc:
+            raise ValueError(f"unknown holiday calendar {value!r}") from exc
+        return value
+
+
+def _clock_time(value: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"not a time of day (HH:MM): {value!r}") from exc
+
+
+class TimingSection(_Section):
+    bind_delay_business_days: int = Field(3, ge=0, le=30)
+    send_hour: int = Field(10, ge=0, le=23)
+    quiet_start: str = "21:00"
+    quiet_end: str = "08:00"
+    frequency_cap_days: int = Field(90, ge=0)
+    warmth_window_days: int = Field(14, ge=1)
+    recent_complaint_days: int = Field(60, ge=0)
+    renewal_delay_business_days: int = Field(2, ge=0, le=30)
+    feedback_delay_business_days: int = Field(1, ge=0, le=30)
+    project_delay_business_days: int = Field(2, ge=0, le=30)
+    support_delay_business_days: int = Field(1, ge=0, le=30)
+    upgrade_delay_business_days: int = Field(2, ge=0, le=30)
+
+    @field_validator("quiet_start", "quiet_end")
+    @classmethod
+    def _valid_time(cls, value: str) -> str:
+        _clock_time(value)
+        return value
+
+    @property
+    def quiet_start_time(self) -> time:
+        return _clock_time(self.quiet_start)
+
+    @property
+    def quiet_end_time(self) -> time:
+        return _clock_time(self.quiet_end)
+
+    @model_validator(mode="after")
+    def _send_hour_outside_quiet(self) -> TimingSection:
+        from referral_engine.decisions.calendar import in_quiet_hours_local
+
+        if in_quiet_hours_local(time(self.send_hour), self.quiet_start_time, self.quiet_end_time):
+            raise ValueError(f"send_hour {self.send_hour} falls inside quiet hours")
+        return self
+
+
+class ReviewSection(_Section):
+    premium_threshold: float = Field(10000, ge=0)
+    commercial_requires_review: bool = False
+
+
+class SourceSection(_Section):
+    webhook_secret: str = ""
+    kind: Literal["webhook", "csv", "email", "poll"] = "webhook"
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _whsec(cls, value: str) -> str:
+        if value and not value.startswith("whsec_"):
+            raise ValueError("webhook_secret must start with 'whsec_'")
+        return value
+
+
+class AgencySettings(_Section):
+    """Everything a principal configures; the TOML file's shape, section by section."""
+
+    agency: AgencySection = Field(default_factory=AgencySection)
+    timing: TimingSection = Field(default_factory=TimingSection)  # type: ignore[arg-type]
+    review: ReviewSection = Field(default_factory=ReviewSection)  # type: ignore[arg-type]
+    sources: dict[str, SourceSection] = Field(default_factory=dict)
+    lines_of_business: dict[str, str] = Field(default_factory=dict)
+
+    @classmethod
+    def from_toml_text(cls, text: str) -> AgencySettings:
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"not valid TOML: {exc}") from exc
+        return cls.from_mapping(raw)
+
+    @classmethod
+    def from_file(cls, path: Path) -> AgencySettings:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SettingsError(f"cannot read {path}: {exc.strerror}") from exc
+        return cls.from_toml_text(text)
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, Any]) -> AgencySettings:
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise SettingsError(f"{where}: {first['msg']}") from exc
+
+    def merged(self, raw: dict[str, Any]) -> AgencySettings:
+        """These settings with the keys in ``raw`` replaced (re-running init updates)."""
+        current = self.model_dump()
+        for section, values in raw.items():
+            if isinstance(values, dict) and isinstance(current.get(section), dict):
+                current[section] = {**current[section], **values}
+            else:
+                current[section] = values
+        return AgencySettings.from_mapping(current)
+
+
+class ProviderSettings(BaseSettings):
+    """Delivery providers and public URL, read from ``REFERRAL_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="REFERRAL_", extra="ignore")
+
+    db: str = DEFAULT_DB_URL
+    smtp_url: str = ""
+    mail_from: str = ""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_api_base: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = ""
+    imap_url: str = ""
+
+    @property
+    def email_configured(self) -> bool:
+        return bool(self.smtp_url)
+
+    @property
+    def sms_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from)
+
+
+def provider_settings() -> ProviderSettings:
+    """Provider settings as the environment says now."""
+    return ProviderSettings()

@@ -1,0 +1,144 @@
+"""Users, passwords (argon2) and API tokens (stored only as hashes)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from referral_engine import clock
+from referral_engine.users.models import ApiToken, Role, User
+
+_hasher = PasswordHasher()
+
+
+class UnknownUser(LookupError):
+    """No active user with that email or token."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What ``referral init`` prints once: nothing here is stored in clear."""
+
+    email: str
+    password: str
+    token: str
+    created: bool
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return "rk_" + secrets.token_urlsafe(32)
+
+
+def find_by_email(session: Session, *, email: str) -> User | None:
+    return session.scalars(select(User).where(func.lower(User.email) == email.lower())).first()
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    password: str | None = None,
+    senior: bool = False,
+) -> User:
+    user = User(
+        email=email.lower(),
+        name=name,
+        role=role,
+        password_hash=_hasher.hash(password) if password else None,
+        senior=senior,
+        active=True,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    user.password_hash = _hasher.hash(password)
+    session.flush()
+
+
+def issue_token(session: Session, *, user: User, name: str, token: str | None = None) -> str:
+    """Create an API token for ``user``; the clear token is returned once, never stored."""
+    token = token or new_token()
+    existing = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if existing.first() is None:
+        session.add(
+            ApiToken(
+                user_id=user.id, name=name, token_hash=hash_token(token), created_at=clock.now()
+            )
+        )
+        session.flush()
+    return token
+
+
+def user_for_token(session: Session, *, token: str) -> User:
+    row = session.execute(
+        select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), User.active.is_(True))
+    ).first()
+    if row is None:
+        raise UnknownUser("unknown or revoked API token")
+    return row[0]
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User:
+    user = find_by_email(session, email=email)
+    if user is None or not user.active or not user.password_hash:
+        raise UnknownUser("wrong email or password")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except VerificationError as exc:
+        raise UnknownUser("wrong email or password") from exc
+    if _hasher.check_needs_rehash(user.password_hash):
+        set_password(session, user=user, password=password)
+    return user
+
+
+def ensure_admin(
+    session: Session, *, email: str | None, password: str | None, token: str | None
+) -> Credentials:
+    """The first admin: created once; on later runs a given password or token is set."""
+    admin = session.scalars(
+        select(User).where(User.role == Role.admin).order_by(User.id).limit(1)
+    ).first()
+    created = admin is None
+    if admin is None:
+        email = email or "admin@localhost"
+        password = password or secrets.token_urlsafe(12)
+        admin = create_user(
+            session, email=email, name="Administrator", role=Role.admin, password=password
+        )
+    else:
+        if password:
+            set_password(session, user=admin, password=password)
+        email = admin.email
+    if created or token:
+        token = issue_token(session, user=admin, name="init", token=token)
+    return Credentials(email=email, password=password or "", token=token or "", created=created)
+
+
+def find_or_create_producer(
+    session: Session, *, email: str | None, name: str | None
+) -> User | None:
+    """The staff member an event names as producer, created (without a password) if new."""
+    if not email:
+        return None
+    user = find_by_email(session, email=email)
+    if user is None:
+        user = create_user(session, email=email, name=name or email, role=Role.producer)
+    return user

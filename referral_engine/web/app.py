@@ -1,0 +1,29 @@
+"""The FastAPI application: API routers, webhooks, pages, problem+json errors."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from referral_engine import __version__
+from referral_engine.db import normalize_url
+from referral_engine.events.endpoints import router as events_router
+from referral_engine.web import problems
+from referral_engine.web.pages.views import mount_pages
+
+
+def create_app(db_url: str) -> FastAPI:
+    app = FastAPI(
+        title="Referral Engine",
+        version=__version__,
+        description="Turns the warmest moments of a client relationship into referrals.",
+    )
+    app.state.db_url = normalize_url(db_url)
+    problems.install(app)
+    app.include_router(events_router)
+    mount_pages(app)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

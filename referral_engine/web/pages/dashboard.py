@@ -1,0 +1,22 @@
+"""The dashboard: this week's numbers at a glance."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from referral_engine import clock
+from referral_engine.reports import service as reports
+from referral_engine.web.deps import DbSession
+from referral_engine.web.pages.views import page_user, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, session: DbSession, week: str | None = None) -> HTMLResponse:
+    user = page_user(request, session)
+    chosen = reports.parse_week(week) if week else reports.week_of(clock.now())
+    numbers = reports.weekly(session, week=chosen)
+    recent = reports.recent_weeks(session, until=chosen, count=6)
+    return render(request, "dashboard.html", user, numbers=numbers, recent=recent, week=chosen)

@@ -1,0 +1,92 @@
+"""Settings: the agency's settings, editable by an admin as TOML-shaped fields."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from referral_engine.agency.service import load_settings, save_settings
+from referral_engine.settings import AgencySettings, SettingsError
+from referral_engine.users.models import Role
+from referral_engine.web.deps import DbSession
+from referral_engine.web.pages.views import page_user, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _as_toml(settings: AgencySettings) -> str:
+    lines: list[str] = []
+    document = settings.model_dump(mode="json")
+    for section in ("agency", "timing", "review"):
+        lines.append(f"[{section}]")
+        for key, value in document[section].items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    for name, source in document["sources"].items():
+        lines.append(f"[sources.{name}]")
+        for key, value in source.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    if document["lines_of_business"]:
+        lines.append("[lines_of_business]")
+        for key, value in document["lines_of_business"].items():
+            lines.append(f"{_toml_value(key)} = {_toml_value(value)}")
+    return "\n".join(lines).strip() + "\n"
+
+
+def _toml_value(value: object) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_form(request: Request, session: DbSession, saved: int = 0) -> HTMLResponse:
+    user = page_user(request, session)
+    text = _as_toml(load_settings(session))
+    return render(
+        request,
+        "settings.html",
+        user,
+        text=text,
+        error=None,
+        saved=bool(saved),
+        editable=user.role == Role.admin,
+    )
+
+
+@router.post("/settings", response_model=None)
+def settings_save(request: Request, session: DbSession, document: str = Form("")) -> Response:
+    user = page_user(request, session)
+    if user.role != Role.admin:
+        response = render(
+            request,
+            "settings.html",
+            user,
+            text=document,
+            error="Only an admin can change settings.",
+            saved=False,
+            editable=False,
+        )
+        response.status_code = 403
+        return response
+    try:
+        settings = AgencySettings.from_toml_text(document)
+    except SettingsError as exc:
+        response = render(
+            request,
+            "settings.html",
+            user,
+            text=document,
+            error=str(exc),
+            saved=False,
+            editable=True,
+        )
+        response.status_code = 422
+        return response
+    save_settings(session, settings=settings)
+    return RedirectResponse("/settings?saved=1", status_code=303)

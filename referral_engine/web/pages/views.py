@@ -1,0 +1,107 @@
+"""Server-rendered pages: sign-in, dashboard, contacts, settings (one template per view)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+from starlette.middleware.sessions import SessionMiddleware
+
+from referral_engine import clock
+from referral_engine.agency.service import secret_key
+from referral_engine.db import unit_of_work
+from referral_engine.users import service as users
+from referral_engine.users.models import User
+from referral_engine.web.deps import DbSession
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(include_in_schema=False)
+
+NAVIGATION = [
+    ("/", "Dashboard"),
+    ("/contacts", "Contacts"),
+    ("/inputs", "Inputs"),
+    ("/settings", "Settings"),
+]
+
+
+class SignInRequired(Exception):  # noqa: N818 - control flow to the login page
+    pass
+
+
+def page_user(request: Request, session: Session) -> User:
+    user_id = request.session.get("user_id")
+    user = session.get(User, user_id) if user_id else None
+    if user is None or not user.active:
+        raise SignInRequired
+    return user
+
+
+def render(request: Request, name: str, user: User | None, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "user": user,
+            "navigation": NAVIGATION,
+            "path": request.url.path,
+            "now": clock.now(),
+            **context,
+        },
+    )
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> HTMLResponse:
+    return render(request, "login.html", None, error=None, email="")
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request, session: DbSession, email: str = Form(""), password: str = Form("")
+) -> Response:
+    try:
+        user = users.authenticate(session, email=email.strip(), password=password)
+    except users.UnknownUser:
+        response = render(
+            request, "login.html", None, error="Wrong email or password.", email=email
+        )
+        response.status_code = 401
+        return response
+    request.session["user_id"] = user.id
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> RedirectResponse:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+def mount_pages(app: FastAPI) -> None:
+    from referral_engine.web.pages import contacts, dashboard, inputs, settings_page
+
+    with unit_of_work(app.state.db_url) as session:
+        key = secret_key(session)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=key,
+        same_site="lax",
+        session_cookie="referral_session",
+        max_age=14 * 24 * 3600,
+    )
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.exception_handler(SignInRequired)
+    async def _to_login(request: Request, exc: SignInRequired) -> RedirectResponse:
+        return RedirectResponse("/login", status_code=303)
+
+    app.include_router(router)
+    for module in (dashboard, contacts, inputs, settings_page):
+        app.include_router(module.router)

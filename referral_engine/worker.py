@@ -1,0 +1,157 @@
+"""The worker: claims due work and runs it, one transaction per job.
+
+Guarantees (see docs/operations.md): a job is leased in its own committed transaction
+before it runs, so two workers never run it at once; a job's effects and its "done"
+mark commit together, so a worker killed mid-job leaves the job to be retried after
+its lease runs out, and every handler is written to be safe to run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from referral_engine import clock
+from referral_engine.db import unit_of_work
+from referral_engine.jobs import service as jobs
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, dict[str, Any], datetime], str | None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(kind: str) -> Callable[[Handler], Handler]:
+    """Register a handler for due work of ``kind`` ("area.verb_noun")."""
+
+    def register(handler: Handler) -> Handler:
+        HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+class RetryLater(Exception):  # noqa: N818 - it is an instruction, not an error
+    """Raised by a handler whose work cannot be done yet; the job runs again at ``at``."""
+
+    def __init__(self, at: datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.at = at
+
+
+@dataclass
+class TickReport:
+    """What one pass over the due work did."""
+
+    ran: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    failed: int = 0
+    retried: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.ran.values())
+
+    def merge(self, other: TickReport) -> None:
+        self.ran.update(other.ran)
+        self.outcomes.update(other.outcomes)
+        self.failed += other.failed
+        self.retried += other.retried
+
+
+def _load_handlers() -> None:
+    # Importing the areas registers their handlers.
+    import referral_engine.handlers  # noqa: F401
+
+
+def run_due(
+    url: str, *, now: datetime | None = None, batch: int = 50, max_batches: int = 10_000
+) -> TickReport:
+    """Run every job due at ``now`` (including work that running it makes due), then return."""
+    _load_handlers()
+    report = TickReport()
+    for _ in range(max_batches):
+        at = now or clock.now()
+        with unit_of_work(url) as session:
+            claimed = jobs.claim_due(session, now=at, limit=batch)
+        if not claimed:
+            break
+        for job in claimed:
+            report.merge(_run_one(url, job, at))
+    return report
+
+
+def _run_one(url: str, job: jobs.DueJob, now: datetime) -> TickReport:
+    report = TickReport()
+    handler = HANDLERS.get(job.kind)
+    try:
+        with unit_of_work(url) as session:
+            if handler is None:
+                raise LookupError(f"no handler for due work {job.kind!r}")
+            outcome = handler(session, job.payload, now)
+            jobs.finish(session, job_id=job.id, now=now)
+        report.ran[job.kind] += 1
+        if outcome:
+            report.outcomes[outcome] += 1
+    except RetryLater as later:
+        with unit_of_work(url) as session:
+            jobs.retry_later(session, job_id=job.id, run_at=later.at, error=str(later))
+        report.retried += 1
+    except Exception as exc:  # a failing job must not stop the others
+        log.exception("due work %s #%s failed", job.kind, job.id)
+        with unit_of_work(url) as session:
+            if job.attempts >= 5:
+                jobs.give_up(session, job_id=job.id, now=now, error=repr(exc))
+            else:
+                delay = timedelta(minutes=2**job.attempts)
+                jobs.retry_later(session, job_id=job.id, run_at=now + delay, error=repr(exc))
+        report.failed += 1
+    return report
+
+
+def run_forever(
+    url: str, *, poll_seconds: float = 5.0, stop: threading.Event | None = None
+) -> None:
+    """Run due work until ``stop`` is set (or forever): what `referral worker` does."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        try:
+            report = run_due(url)
+            if report.total:
+                log.info("ran %s", dict(report.ran))
+        except Exception:
+            log.exception("worker pass failed; trying again")
+        stop.wait(poll_seconds)
+
+
+def start_in_thread(
+    url: str, *, poll_seconds: float = 5.0
+) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_forever,
+        args=(url,),
+        kwargs={"poll_seconds": poll_seconds, "stop": stop},
+        name="referral-worker",
+        daemon=True,
+    )
+    thread.start()
+    return thread, stop
+
+
+__all__ = [
+    "HANDLERS",
+    "RetryLater",
+    "TickReport",
+    "handles",
+    "run_due",
+    "run_forever",
+    "start_in_thread",
+]
