@@ -37,7 +37,7 @@ state = State()
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print a clear message and exit (2: bad usage or input, 1: runtime failure)."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -186,7 +186,7 @@ def import_(
         f"{summary.duplicate} duplicate, [red]{summary.rejected} rejected[/]"
     )
     for line_no, reason in summary.rejections[:20]:
-        err.print(f"  line {line_no}: {reason}", highlight=False)
+        err.print(f"  line {line_no}: {reason}", highlight=False, soft_wrap=True)
     if summary.rejected > 20:
         err.print(f"  … and {summary.rejected - 20} more: `referral events --rejected`")
     if summary.rejected:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import normalize_context
@@ -97,7 +98,7 @@ def validation_errors(exc: ValidationError) -> list[FieldError]:
 
 
 def _validate(raw: RawEvent, settings: AgencySettings) -> tuple[EventIn | None, list[FieldError]]:
-    if raw.errors or raw.parsed is None:
+    if raw.parsed is None:
         return None, list(raw.errors)
     document = dict(raw.parsed)
     if document.get("source") in (None, ""):
@@ -106,9 +107,12 @@ def _validate(raw: RawEvent, settings: AgencySettings) -> tuple[EventIn | None, 
         reason = f"this endpoint takes events of source {raw.required_source!r} only"
         return None, [FieldError("source", reason)]
     try:
-        return EventIn.model_validate(document, context=normalize_context(settings).as_dict()), []
+        event = EventIn.model_validate(document, context=normalize_context(settings).as_dict())
     except ValidationError as exc:
-        return None, validation_errors(exc)
+        # Report every problem at once; a field the mapping already failed is named once.
+        named = {e.field.split(" (", 1)[0] for e in raw.errors}
+        return None, raw.errors + [e for e in validation_errors(exc) if e.field not in named]
+    return (None, list(raw.errors)) if raw.errors else (event, [])
 
 
 def ingest_retrying(
@@ -124,7 +128,9 @@ def ingest_retrying(
         try:
             with session.begin_nested():
                 return ingest(session, inputs=inputs, settings=settings, now=now)
-        except ConcurrentInsert:
+        except (ConcurrentInsert, IntegrityError):
+            # Another process stored one of these events, clients or producers first:
+            # the savepoint is gone, and the next pass finds what it stored.
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
