@@ -31,18 +31,20 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> dict[tupl
     if not rows:
         return {}
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # executemany through the connection: SQLAlchemy batches it into multi-row
+    # INSERT ... RETURNING ("insertmanyvalues") with a cached compiled statement.
     statement = (
-        insert(Event)
-        .values(list(rows))
+        insert(Event.__table__)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
         .returning(Event.id, Event.source, Event.external_id)
     )
-    return {(r.source, r.external_id): r.id for r in session.execute(statement)}
+    result = session.connection().execute(statement, list(rows))
+    return {(r.source, r.external_id): r.id for r in result}
 
 
 def insert_raw_inputs(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert_statement(RawInput), list(rows))
+        session.connection().execute(insert_statement(RawInput.__table__), list(rows))
 
 
 def claim_webhook_message(session: Session, *, source: str, message_id: str, now: Any) -> bool:

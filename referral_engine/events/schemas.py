@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -137,13 +138,7 @@ class ClientIn(_Model):
     @classmethod
     def _email(cls, value: Any) -> str | None:
         value = _blank_to_none(value)
-        if value is None:
-            return None
-        try:
-            checked = validate_email(str(value), check_deliverability=False)
-        except EmailNotValidError as exc:
-            raise ValueError(f"not a valid email address: {exc}") from exc
-        return checked.normalized.lower()
+        return None if value is None else normalized_email(str(value))
 
     @field_validator("mobile", mode="before")
     @classmethod
@@ -234,6 +229,19 @@ class PolicyIn(_Model):
             self.line_of_business = line.code
             self.segment = line.segment  # type: ignore[assignment]
         return self
+
+
+@lru_cache(maxsize=4096)
+def normalized_email(text: str) -> str:
+    """The address in normal form, lower-cased; ValueError when it is not an address.
+
+    Cached: imports repeat the same producer and agency addresses thousands of times.
+    """
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address: {exc}") from exc
+    return checked.normalized.lower()
 
 
 class ProducerIn(_Model):

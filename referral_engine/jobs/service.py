@@ -38,8 +38,8 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     values = [{"attempts": 0, **row} for row in rows]
-    session.execute(
-        insert(Job).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    session.connection().execute(
+        insert(Job.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"]), values
     )
 
 
