@@ -1,0 +1,90 @@
+"""`referral demo`: the simulated agency runs through the real ingest path and due work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from referral_engine.db import unit_of_work
+from referral_engine.events.models import Event, Outcome, RawInput
+from referral_engine.jobs.models import Job
+from referral_engine.users.models import User
+from tests.conftest import at, run_cli
+
+NOW = "2026-11-23T18:00:00Z"
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'demo.db'}"
+
+
+@pytest.fixture
+def demo_output(cli: CliRunner, demo_db: str) -> str:
+    code, out, err = run_cli(
+        cli, "--db", demo_db, "--now", NOW, "demo", "--no-serve", "--weeks", "4", "--seed", "7"
+    )
+    assert code == 0, err
+    return out
+
+
+def test_demo_prints_the_agency_summary_and_the_weekly_table(demo_output: str) -> None:
+    assert "Lakeside Insurance Group — 4 simulated weeks" in demo_output
+    assert "Binds detected" in demo_output
+    assert "2026-W47" in demo_output
+    assert "principal@lakeside.example" in demo_output
+
+
+def test_demo_agency_has_fourteen_staff(demo_output: str, demo_db: str) -> None:
+    with unit_of_work(demo_db) as session:
+        staff = session.scalar(
+            select(func.count()).select_from(User).where(User.email.like("%@lakeside.example"))
+        )
+    assert staff == 14
+
+
+def test_demo_binds_about_forty_a_month_in_both_segments(demo_output: str, demo_db: str) -> None:
+    with unit_of_work(demo_db) as session:
+        binds = session.execute(
+            select(Event.segment, func.count())
+            .where(Event.type == "policy.bound")
+            .group_by(Event.segment)
+        ).all()
+    by_segment = dict(binds)
+    assert 25 <= sum(by_segment.values()) <= 60
+    assert by_segment.get("personal", 0) > 0 and by_segment.get("commercial", 0) > 0
+
+
+def test_demo_feeds_retries_and_bad_rows_through_the_real_ingest(
+    demo_output: str, demo_db: str
+) -> None:
+    with unit_of_work(demo_db) as session:
+        outcomes = dict(
+            session.execute(select(RawInput.outcome, func.count()).group_by(RawInput.outcome)).all()
+        )
+        pending = session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(Job.done_at.is_(None), Job.run_at <= at(NOW))
+        )
+    assert outcomes[Outcome.accepted] > 0
+    assert outcomes.get(Outcome.duplicate, 0) > 0
+    assert pending == 0, "the demo ticks time forward until no due work is left"
+
+
+def test_demo_is_deterministic_for_a_seed_and_now(cli: CliRunner, tmp_path: Path) -> None:
+    counts = []
+    for name in ("a.db", "b.db"):
+        url = f"sqlite:///{tmp_path / name}"
+        code, _, err = run_cli(
+            cli, "--db", url, "--now", NOW, "demo", "--no-serve", "--weeks", "2", "--seed", "3"
+        )
+        assert code == 0, err
+        with unit_of_work(url) as session:
+            rows = session.execute(select(Event.source, Event.external_id, Event.type)).all()
+        counts.append(json.dumps(sorted(map(list, rows))))
+    assert counts[0] == counts[1]
