@@ -16,3 +16,10 @@ def process_event(session: Session, payload: dict[str, Any], now: datetime) -> s
     from referral_engine.decisions.service import on_event
 
     return on_event(session, event_id=int(payload["event_id"]), now=now)
+
+
+@handles("asks.expire_ask")
+def expire_ask(session: Session, payload: dict[str, Any], now: datetime) -> str | None:
+    from referral_engine.decisions.service import expire_ask as expire
+
+    return expire(session, ask_id=int(payload["ask_id"]), now=now)

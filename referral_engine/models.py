@@ -1,13 +1,18 @@
 """Every area's tables, imported in one place so Alembic and tests see the whole schema."""
 
 from referral_engine.agency.models import AgencySettingsRow
-from referral_engine.contacts.models import Client, Policy
+from referral_engine.asks.models import Ask, AskEntry, AskTemplate
+from referral_engine.contacts.models import Client, ClientIssue, Policy
 from referral_engine.db import Base
 from referral_engine.events.models import Event, RawInput, WebhookMessage
 from referral_engine.jobs.models import Job
 from referral_engine.users.models import ApiToken, User
 
 __all__ = [
+    "Ask",
+    "AskEntry",
+    "AskTemplate",
+    "ClientIssue",
     "AgencySettingsRow",
     "ApiToken",
     "Base",

@@ -31,6 +31,7 @@ class Client(Base):
     preferred_channel: Mapped[str | None] = mapped_column(String(10))
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    last_complaint_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -56,3 +57,22 @@ class Policy(Base):
     last_transaction: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="active")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ClientIssue(Base):
+    """An issue, ticket, billing problem or claim a client has open: asks wait for it."""
+
+    __tablename__ = "client_issues"
+    __table_args__ = (UniqueConstraint("client_id", "issue_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    issue_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # ticket, billing, claim, service
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    def open_at(self, instant: datetime) -> bool:
+        """Open at ``instant``: opened by then (or undated) and not yet resolved."""
+        opened = self.opened_at is None or self.opened_at <= instant
+        return opened and (self.resolved_at is None or self.resolved_at > instant)

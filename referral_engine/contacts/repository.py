@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from referral_engine.contacts.models import Client, Policy
+from referral_engine.contacts.models import Client, ClientIssue, Policy
 
 
 def clients_matching(
@@ -73,5 +73,21 @@ def policies_of(session: Session, *, client_id: int) -> list[Policy]:
     return list(
         session.scalars(
             select(Policy).where(Policy.client_id == client_id).order_by(Policy.updated_at.desc())
+        )
+    )
+
+
+def client_issue(session: Session, *, client_id: int, issue_id: str) -> ClientIssue | None:
+    return session.scalars(
+        select(ClientIssue).where(
+            ClientIssue.client_id == client_id, ClientIssue.issue_id == issue_id
+        )
+    ).first()
+
+
+def client_issues(session: Session, *, client_id: int) -> list[ClientIssue]:
+    return list(
+        session.scalars(
+            select(ClientIssue).where(ClientIssue.client_id == client_id).order_by(ClientIssue.id)
         )
     )

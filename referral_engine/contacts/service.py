@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from referral_engine.contacts import repository
-from referral_engine.contacts.models import Client, Policy
+from referral_engine.contacts.models import Client, ClientIssue, Policy
 from referral_engine.events.schemas import ClientIn, EventIn, PolicyIn
 
 
@@ -147,3 +147,41 @@ def upsert_policies(
             elif facts.transaction in ("new", "rewrite", "renewal", "reinstatement"):
                 policy.status = "active"
         policy.updated_at = now
+
+
+def issue_opened(
+    session: Session, *, client_id: int, issue_id: str, kind: str, at: datetime
+) -> ClientIssue:
+    """Record an open issue; a repeat (or one reported after its resolution) keeps the
+    earliest opening and any resolution already known."""
+    issue = repository.client_issue(session, client_id=client_id, issue_id=issue_id)
+    if issue is None:
+        issue = ClientIssue(client_id=client_id, issue_id=issue_id, kind=kind, opened_at=at)
+        session.add(issue)
+    elif issue.opened_at is None or at < issue.opened_at:
+        issue.opened_at = at
+    session.flush()
+    return issue
+
+
+def issue_resolved(
+    session: Session, *, client_id: int, issue_id: str, kind: str, at: datetime
+) -> ClientIssue:
+    """Record a resolution (events may arrive out of order: a resolution first is kept)."""
+    issue = repository.client_issue(session, client_id=client_id, issue_id=issue_id)
+    if issue is None:
+        issue = ClientIssue(client_id=client_id, issue_id=issue_id, kind=kind, opened_at=None)
+        session.add(issue)
+    if issue.resolved_at is None or at > issue.resolved_at:
+        issue.resolved_at = at
+    session.flush()
+    return issue
+
+
+def open_issues(session: Session, *, client_id: int, at: datetime) -> list[ClientIssue]:
+    return [i for i in repository.client_issues(session, client_id=client_id) if i.open_at(at)]
+
+
+def complaint_received(client: Client, *, at: datetime) -> None:
+    if client.last_complaint_at is None or at > client.last_complaint_at:
+        client.last_complaint_at = at

@@ -1,4 +1,9 @@
-"""Use cases of the decision area: what happens when an event arrives."""
+"""Use cases of the decision area: what happens when an event arrives.
+
+A warm moment becomes an ask (or a recorded reason not to ask); an issue, a complaint
+or a consent change acts on the client's open asks; due work expires asks whose warmth
+window has passed. Every path writes its reasons on the ask's timeline.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,371 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from referral_engine.agency.service import load_settings
+from referral_engine.asks import repository as asks_repository
+from referral_engine.asks import service as asks
+from referral_engine.asks.compose import draft_for
+from referral_engine.asks.drafts import mentions_reward
+from referral_engine.asks.models import Ask, AskStatus
+from referral_engine.contacts import service as contacts
+from referral_engine.contacts.models import Client
+from referral_engine.decisions import rules
+from referral_engine.decisions.rules import ClientFacts, MomentFacts, Reason, Rulebook
+from referral_engine.decisions.signals import Signal, moment_key, signal_for
 from referral_engine.events.models import Event
+from referral_engine.jobs import service as jobs
+from referral_engine.settings import AgencySettings
+from referral_engine.users.models import User
+
+EXPIRE_ASK = "asks.expire_ask"
+
+DELAY_SETTING = {
+    "policy.bound": "bind_delay_business_days",
+    "policy.renewed": "renewal_delay_business_days",
+    "feedback.received": "feedback_delay_business_days",
+    "project.completed": "project_delay_business_days",
+    "support.resolved": "support_delay_business_days",
+    "account.upgraded": "upgrade_delay_business_days",
+}
 
 
 def on_event(session: Session, *, event_id: int, now: datetime) -> str | None:
     """React to a stored event; returns a short outcome name for the tick report."""
     event = session.get(Event, event_id)
-    if event is None:
+    if event is None or event.client_id is None:
         return None
-    return f"event:{event.type}"
+    client = session.get(Client, event.client_id)
+    if client is None:
+        return None
+    settings = load_settings(session)
+    book = Rulebook.from_settings(settings)
+    if event.type == "issue.opened":
+        return _issue_opened(session, event, client, book, now)
+    if event.type == "issue.resolved":
+        return _issue_resolved(session, event, client, book, now)
+    if event.type == "complaint.received":
+        return _complaint(session, event, client, book, now)
+    if event.type == "policy.cancelled":
+        return _cancelled(session, event, client, now)
+    if event.type == "client.updated":
+        return _recheck_consent(session, client, settings, book, now)
+    signal = signal_for(event.type, event.payload)
+    if signal is None:
+        return f"event:{event.type}"
+    if not signal.ready:
+        return "signal:not_ready"
+    return _new_ask(session, event, client, signal, settings, book, now)
+
+
+# -- a warm moment ---------------------------------------------------------------------
+
+
+def client_facts(
+    session: Session, client: Client, *, now: datetime, other_than: int | None = None
+) -> ClientFacts:
+    last = asks_repository.last_counted(session, client_id=client.id, other_than=other_than)
+    return ClientFacts(
+        email=client.email,
+        mobile=client.mobile,
+        consent_email=client.consent_email,
+        consent_sms=client.consent_sms,
+        email_opted_out=client.email_opted_out,
+        sms_opted_out=client.sms_opted_out,
+        preferred_channel=client.preferred_channel,
+        sensitive=client.sensitive,
+        last_complaint_at=client.last_complaint_at,
+        open_issues=tuple(
+            rules.OpenIssue(i.issue_id, i.kind, i.opened_at)
+            for i in contacts.open_issues(session, client_id=client.id, at=now)
+        ),
+        last_ask_at=(last.sent_at or last.scheduled_for or last.created_at) if last else None,
+        last_ask_id=last.id if last else None,
+    )
+
+
+def _new_ask(
+    session: Session,
+    event: Event,
+    client: Client,
+    signal: Signal,
+    settings: AgencySettings,
+    book: Rulebook,
+    now: datetime,
+) -> str:
+    key = moment_key(
+        client_id=client.id,
+        event_type=event.type,
+        payload=event.payload,
+        source=event.source,
+        external_id=event.external_id,
+    )
+    existing = asks_repository.by_moment(session, moment_key=key)
+    if existing is not None:
+        asks.record(
+            session,
+            existing,
+            kind="signal",
+            detail=f"the same moment reported again by {event.source} ({event.external_id})",
+            now=now,
+        )
+        return "ask:same_moment"
+    policy = event.payload.get("policy") or {}
+    referral = event.payload.get("referral") or {}
+    moment = MomentFacts(
+        trigger=event.type,
+        moment_at=event.occurred_at,
+        delay_business_days=getattr(settings.timing, DELAY_SETTING[event.type]),
+        segment=event.segment,
+        premium=policy.get("premium"),
+        line_of_business=event.line_of_business,
+        attribution_disputed=bool(referral.get("disputed")),
+    )
+    facts = client_facts(session, client, now=now)
+    channel = rules.choose_channel(facts)
+    window, basis = rules.window_for(book, timezone=client.timezone, mobile=client.mobile)
+    producer = session.get(User, client.producer_id) if client.producer_id else None
+    draft = None
+    if channel.channel:
+        draft = draft_for(
+            session,
+            client=client,
+            trigger=event.type,
+            channel=channel.channel,
+            segment=event.segment,
+            line_of_business=event.line_of_business,
+            producer=producer,
+            producer_name=(event.payload.get("producer") or {}).get("name"),
+            settings=settings,
+            on=book.calendar.local_date(event.occurred_at),
+            first_text=channel.channel == "sms" and not _texted_before(session, client),
+        )
+    decision = rules.decide(
+        moment,
+        facts,
+        book,
+        channel=channel,
+        window=window,
+        zone_basis=basis,
+        mentions_reward=bool(draft and mentions_reward(f"{draft.subject or ''} {draft.body}")),
+        now=now,
+    )
+    ask = Ask(
+        client_id=client.id,
+        trigger_event_id=event.id,
+        moment_key=key,
+        trigger=event.type,
+        moment_at=event.occurred_at,
+        evidence=signal.evidence,
+        status=AskStatus(decision.status),
+        channel=decision.channel,
+        expires_at=decision.expires_at,
+        producer_id=client.producer_id,
+        policy_number=event.policy_number,
+        line_of_business=event.line_of_business,
+        segment=event.segment,
+        premium=policy.get("premium"),
+        draft_subject=draft.subject if draft else None,
+        draft_body=draft.body if draft else "",
+        draft_template=draft.template if draft else None,
+        draft_edited=False,
+        reasons=[],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ask)
+    session.flush()
+    asks.record(
+        session,
+        ask,
+        kind="signal",
+        detail=f"{signal.evidence} (event {event.external_id} from {event.source})",
+        now=now,
+    )
+    asks.apply_decision(session, ask, decision, now=now, cause="decided")
+    _expire_later(session, ask)
+    return f"ask:{decision.status}"
+
+
+def _texted_before(session: Session, client: Client) -> bool:
+    return asks_repository.texted_before(session, client_id=client.id)
+
+
+def _expire_later(session: Session, ask: Ask) -> None:
+    if ask.status in (AskStatus.held, AskStatus.pending_review):
+        jobs.enqueue(
+            session,
+            kind=EXPIRE_ASK,
+            key=f"ask-expire:{ask.id}:{ask.expires_at.isoformat()}",
+            run_at=ask.expires_at,
+            payload={"ask_id": ask.id},
+        )
+
+
+def expire_ask(session: Session, *, ask_id: int, now: datetime) -> str | None:
+    """Due at the end of an ask's warmth window: a held or unreviewed ask expires."""
+    ask = asks_repository.get(session, ask_id, for_update=True)
+    if ask is None or ask.status not in (AskStatus.held, AskStatus.pending_review):
+        return None
+    if now < ask.expires_at:
+        return None
+    waited = "held for an open issue" if ask.status == AskStatus.held else "never reviewed"
+    reason = Reason(
+        "warmth_expired",
+        f"{waited} until the warmth window ended {ask.expires_at:%Y-%m-%d %H:%M} UTC",
+    )
+    asks.set_status(session, ask, status=AskStatus.expired, reason=reason, now=now)
+    return "ask:expired"
+
+
+# -- facts that act on open asks -------------------------------------------------------
+
+
+def _issue_of(event: Event) -> tuple[str, str]:
+    issue = event.payload.get("issue") or {}
+    return str(issue.get("id") or event.external_id), str(issue.get("kind") or "service")
+
+
+def _issue_opened(
+    session: Session, event: Event, client: Client, book: Rulebook, now: datetime
+) -> str:
+    issue_id, kind = _issue_of(event)
+    contacts.issue_opened(
+        session, client_id=client.id, issue_id=issue_id, kind=kind, at=event.occurred_at
+    )
+    open_now = contacts.open_issues(session, client_id=client.id, at=now)
+    if not open_now:
+        return "issue:recorded"
+    issues = tuple(rules.OpenIssue(i.issue_id, i.kind, i.opened_at) for i in open_now)
+    held = 0
+    for ask in asks.open_asks(session, client_id=client.id):
+        if ask.status == AskStatus.held:
+            continue
+        reason = rules.issue_reason(issues, ask.expires_at, book)
+        asks.set_status(session, ask, status=AskStatus.held, reason=reason, now=now)
+        _expire_later(session, ask)
+        held += 1
+    return f"issue:held_{held}" if held else "issue:recorded"
+
+
+def _issue_resolved(
+    session: Session, event: Event, client: Client, book: Rulebook, now: datetime
+) -> str:
+    issue_id, kind = _issue_of(event)
+    contacts.issue_resolved(
+        session, client_id=client.id, issue_id=issue_id, kind=kind, at=event.occurred_at
+    )
+    if contacts.open_issues(session, client_id=client.id, at=now):
+        return "issue:still_open"
+    released = 0
+    for ask in asks.open_asks(session, client_id=client.id):
+        if ask.status == AskStatus.held:
+            _release(session, ask, client, book, now, issue_id=issue_id, kind=kind)
+            released += 1
+    return f"issue:released_{released}" if released else "issue:resolved"
+
+
+def _release(
+    session: Session,
+    ask: Ask,
+    client: Client,
+    book: Rulebook,
+    now: datetime,
+    *,
+    issue_id: str,
+    kind: str,
+) -> None:
+    """An ask held for an issue goes out at the next valid send time, or expires."""
+    window, basis = rules.window_for(book, timezone=client.timezone, mobile=client.mobile)
+    wanted = max(now, ask.scheduled_for) if ask.scheduled_for else now
+    slot = window.next_slot(wanted)
+    released = Reason("open_issue", f"{kind} {issue_id} resolved; released from hold")
+    if slot >= ask.expires_at:
+        asks.record(session, ask, kind="rule", rule="open_issue", detail=released.detail, now=now)
+        end = Reason(
+            "warmth_expired",
+            f"released too late: the next send slot is after the warmth window ended "
+            f"{ask.expires_at:%Y-%m-%d %H:%M} UTC",
+        )
+        asks.set_status(session, ask, status=AskStatus.expired, reason=end, now=now)
+        return
+    kept = [Reason(**r) for r in ask.reasons if r["rule"] not in ("open_issue", "send_hour")]
+    reasons = [*kept, released, rules.send_hour_reason(window, slot, basis)]
+    facts = client_facts(session, client, now=now, other_than=ask.id)
+    moment = MomentFacts(
+        trigger=ask.trigger,
+        moment_at=ask.moment_at,
+        delay_business_days=0,
+        segment=ask.segment,
+        premium=ask.premium,
+        line_of_business=ask.line_of_business,
+    )
+    review = rules.review_reasons(
+        moment,
+        facts,
+        book,
+        mentions_reward=mentions_reward(f"{ask.draft_subject or ''} {ask.draft_body}"),
+    )
+    status = rules.PENDING_REVIEW if review else rules.SCHEDULED
+    decision = rules.Decision(status, ask.channel, slot, ask.expires_at, (*reasons, *review))
+    asks.apply_decision(session, ask, decision, now=now, cause="released")
+    _expire_later(session, ask)
+
+
+def _complaint(
+    session: Session, event: Event, client: Client, book: Rulebook, now: datetime
+) -> str:
+    contacts.complaint_received(client, at=event.occurred_at)
+    facts = client_facts(session, client, now=now)
+    reason = rules.complaint_reason(facts, book, now)
+    if reason is None:
+        return "complaint:recorded"
+    stopped = 0
+    for ask in asks.open_asks(session, client_id=client.id):
+        asks.set_status(session, ask, status=AskStatus.suppressed, reason=reason, now=now)
+        stopped += 1
+    return f"complaint:suppressed_{stopped}" if stopped else "complaint:recorded"
+
+
+def _cancelled(session: Session, event: Event, client: Client, now: datetime) -> str:
+    number = event.policy_number
+    stopped = 0
+    for ask in asks.open_asks(session, client_id=client.id):
+        if number and ask.policy_number == number:
+            reason = Reason("policy_cancelled", f"policy {number} was cancelled")
+            asks.set_status(session, ask, status=AskStatus.suppressed, reason=reason, now=now)
+            stopped += 1
+    return f"cancelled:suppressed_{stopped}" if stopped else "event:policy.cancelled"
+
+
+def _recheck_consent(
+    session: Session, client: Client, settings: AgencySettings, book: Rulebook, now: datetime
+) -> str:
+    """A consent change: an open ask whose channel may no longer be used moves to the
+    other usable channel (with a new draft), or is suppressed."""
+    facts = client_facts(session, client, now=now)
+    changed = 0
+    for ask in asks.open_asks(session, client_id=client.id):
+        if ask.channel and rules.channel_refusal(facts, ask.channel) is None:
+            continue
+        choice = rules.choose_channel(facts)
+        changed += 1
+        if choice.channel is None:
+            reason = choice.reasons[0]
+            asks.set_status(session, ask, status=AskStatus.suppressed, reason=reason, now=now)
+            continue
+        producer = session.get(User, ask.producer_id) if ask.producer_id else None
+        draft = draft_for(
+            session,
+            client=client,
+            trigger=ask.trigger,
+            channel=choice.channel,
+            segment=ask.segment,
+            line_of_business=ask.line_of_business,
+            producer=producer,
+            producer_name=None,
+            settings=settings,
+            on=book.calendar.local_date(ask.moment_at),
+            first_text=choice.channel == "sms" and not _texted_before(session, client),
+        )
+        asks.switch_channel(session, ask, channel=choice.channel, draft=draft, now=now)
+    return f"consent:changed_{changed}" if changed else "event:client.updated"

@@ -34,7 +34,7 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> dict[tupl
     # executemany through the connection: SQLAlchemy batches it into multi-row
     # INSERT ... RETURNING ("insertmanyvalues") with a cached compiled statement.
     statement = (
-        insert(Event.__table__)
+        insert(Event)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
         .returning(Event.id, Event.source, Event.external_id)
     )
@@ -44,7 +44,7 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> dict[tupl
 
 def insert_raw_inputs(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        session.connection().execute(insert_statement(RawInput.__table__), list(rows))
+        session.connection().execute(insert_statement(RawInput), list(rows))
 
 
 def claim_webhook_message(session: Session, *, source: str, message_id: str, now: Any) -> bool:

@@ -39,7 +39,7 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     values = [{"attempts": 0, **row} for row in rows]
     session.connection().execute(
-        insert(Job.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"]), values
+        insert(Job).on_conflict_do_nothing(index_elements=["dedupe_key"]), values
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 06:28:52.120232
+Create Date: 2026-11-23 10:57:29.349188
 """
 
 from collections.abc import Sequence
@@ -30,6 +30,17 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("secret_key", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agency_settings")),
+    )
+    op.create_table(
+        "ask_templates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("updated_by", sa.String(length=200), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ask_templates")),
+        sa.UniqueConstraint("key", name=op.f("uq_ask_templates_key")),
     )
     op.create_table(
         "jobs",
@@ -110,6 +121,7 @@ def upgrade() -> None:
         sa.Column("preferred_channel", sa.String(length=10), nullable=True),
         sa.Column("sensitive", sa.Boolean(), nullable=False),
         sa.Column("producer_id", sa.Integer(), nullable=True),
+        sa.Column("last_complaint_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -122,6 +134,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_clients_email"), ["email"], unique=False)
         batch_op.create_index(batch_op.f("ix_clients_mobile"), ["mobile"], unique=False)
         batch_op.create_index(batch_op.f("ix_clients_producer_id"), ["producer_id"], unique=False)
+
+    op.create_table(
+        "client_issues",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("issue_id", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["client_id"],
+            ["clients.id"],
+            name=op.f("fk_client_issues_client_id_clients"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_client_issues")),
+        sa.UniqueConstraint(
+            "client_id", "issue_id", name=op.f("uq_client_issues_client_id_issue_id")
+        ),
+    )
+    with op.batch_alter_table("client_issues", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_client_issues_client_id"), ["client_id"], unique=False)
 
     op.create_table(
         "events",
@@ -184,6 +218,58 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_policies_number"), ["number"], unique=False)
 
     op.create_table(
+        "asks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("trigger_event_id", sa.Integer(), nullable=False),
+        sa.Column("moment_key", sa.String(length=300), nullable=False),
+        sa.Column("trigger", sa.String(length=40), nullable=False),
+        sa.Column("moment_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("evidence", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=True),
+        sa.Column("scheduled_for", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("producer_id", sa.Integer(), nullable=True),
+        sa.Column("policy_number", sa.String(length=100), nullable=True),
+        sa.Column("line_of_business", sa.String(length=40), nullable=True),
+        sa.Column("segment", sa.String(length=20), nullable=True),
+        sa.Column("premium", sa.Numeric(precision=12, scale=2, asdecimal=False), nullable=True),
+        sa.Column("draft_subject", sa.Text(), nullable=True),
+        sa.Column("draft_body", sa.Text(), nullable=False),
+        sa.Column("draft_template", sa.String(length=200), nullable=True),
+        sa.Column("draft_edited", sa.Boolean(), nullable=False),
+        sa.Column(
+            "reasons", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"],
+            ["clients.id"],
+            name=op.f("fk_asks_client_id_clients"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["producer_id"], ["users.id"], name=op.f("fk_asks_producer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["trigger_event_id"],
+            ["events.id"],
+            name=op.f("fk_asks_trigger_event_id_events"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_asks")),
+        sa.UniqueConstraint("moment_key", name=op.f("uq_asks_moment_key")),
+    )
+    with op.batch_alter_table("asks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_asks_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_asks_producer_id"), ["producer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_asks_status"), ["status"], unique=False)
+        batch_op.create_index("ix_asks_status_scheduled", ["status", "scheduled_for"], unique=False)
+
+    op.create_table(
         "raw_inputs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
@@ -216,17 +302,53 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_raw_inputs_source"), ["source"], unique=False)
 
+    op.create_table(
+        "ask_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ask_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("rule", sa.String(length=40), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=True),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("actor", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+            name=op.f("fk_ask_entries_actor_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ask_id"], ["asks.id"], name=op.f("fk_ask_entries_ask_id_asks"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ask_entries")),
+    )
+    with op.batch_alter_table("ask_entries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ask_entries_ask_id"), ["ask_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("ask_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ask_entries_ask_id"))
+
+    op.drop_table("ask_entries")
     with op.batch_alter_table("raw_inputs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_raw_inputs_source"))
         batch_op.drop_index(batch_op.f("ix_raw_inputs_received_at"))
         batch_op.drop_index(batch_op.f("ix_raw_inputs_outcome"))
 
     op.drop_table("raw_inputs")
+    with op.batch_alter_table("asks", schema=None) as batch_op:
+        batch_op.drop_index("ix_asks_status_scheduled")
+        batch_op.drop_index(batch_op.f("ix_asks_status"))
+        batch_op.drop_index(batch_op.f("ix_asks_producer_id"))
+        batch_op.drop_index(batch_op.f("ix_asks_client_id"))
+
+    op.drop_table("asks")
     with op.batch_alter_table("policies", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_policies_number"))
         batch_op.drop_index(batch_op.f("ix_policies_client_id"))
@@ -239,6 +361,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_events_client_id"))
 
     op.drop_table("events")
+    with op.batch_alter_table("client_issues", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_client_issues_client_id"))
+
+    op.drop_table("client_issues")
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_clients_producer_id"))
         batch_op.drop_index(batch_op.f("ix_clients_mobile"))
@@ -255,5 +381,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_jobs_due")
 
     op.drop_table("jobs")
+    op.drop_table("ask_templates")
     op.drop_table("agency_settings")
     # ### end Alembic commands ###

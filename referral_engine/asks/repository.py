@@ -1,0 +1,135 @@
+"""Every query the asks area makes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from referral_engine.asks.models import (
+    COUNTED_STATUSES,
+    OPEN_STATUSES,
+    Ask,
+    AskEntry,
+    AskStatus,
+    AskTemplate,
+)
+from referral_engine.contacts.models import Client
+
+
+def by_moment(session: Session, *, moment_key: str) -> Ask | None:
+    return session.scalars(select(Ask).where(Ask.moment_key == moment_key)).first()
+
+
+def get(session: Session, ask_id: int, *, for_update: bool = False) -> Ask | None:
+    query = select(Ask).where(Ask.id == ask_id)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def open_for_client(session: Session, *, client_id: int) -> list[Ask]:
+    return list(
+        session.scalars(
+            select(Ask)
+            .where(Ask.client_id == client_id, Ask.status.in_(OPEN_STATUSES))
+            .order_by(Ask.id)
+        )
+    )
+
+
+def last_counted(session: Session, *, client_id: int, other_than: int | None = None) -> Ask | None:
+    """The client's latest ask that counts against the frequency cap."""
+    when = func.coalesce(Ask.sent_at, Ask.scheduled_for, Ask.created_at)
+    query = select(Ask).where(Ask.client_id == client_id, Ask.status.in_(COUNTED_STATUSES))
+    if other_than is not None:
+        query = query.where(Ask.id != other_than)
+    return session.scalars(query.order_by(when.desc(), Ask.id.desc()).limit(1)).first()
+
+
+def listing(
+    session: Session,
+    *,
+    status: str | None = None,
+    client_external_id: str | None = None,
+    producer_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[tuple[Ask, Client]]:
+    query = select(Ask, Client).join(Client, Client.id == Ask.client_id)
+    if status:
+        query = query.where(Ask.status == status)
+    if client_external_id:
+        query = query.where(Client.external_id == client_external_id)
+    if producer_id is not None:
+        query = query.where(or_(Ask.producer_id == producer_id, Ask.producer_id.is_(None)))
+    query = query.order_by(func.coalesce(Ask.scheduled_for, Ask.created_at), Ask.id)
+    return [(a, c) for a, c in session.execute(query.limit(limit).offset(offset)).tuples()]
+
+
+def entries(session: Session, *, ask_id: int) -> list[AskEntry]:
+    return list(
+        session.scalars(
+            select(AskEntry).where(AskEntry.ask_id == ask_id).order_by(AskEntry.at, AskEntry.id)
+        )
+    )
+
+
+def entries_for_client(session: Session, *, client_id: int) -> list[tuple[AskEntry, Ask]]:
+    query = (
+        select(AskEntry, Ask)
+        .join(Ask, Ask.id == AskEntry.ask_id)
+        .where(Ask.client_id == client_id)
+        .order_by(AskEntry.at, AskEntry.id)
+    )
+    return [(e, a) for e, a in session.execute(query).tuples()]
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Ask.status, func.count()).group_by(Ask.status)).tuples()
+    return {str(status): count for status, count in rows}
+
+
+def templates(session: Session) -> list[AskTemplate]:
+    return list(session.scalars(select(AskTemplate).order_by(AskTemplate.key)))
+
+
+def template(session: Session, *, key: str) -> AskTemplate | None:
+    return session.scalars(select(AskTemplate).where(AskTemplate.key == key)).first()
+
+
+def review_entries_between(
+    session: Session, *, start: datetime, end: datetime
+) -> Sequence[tuple[str, int]]:
+    """Review actions (approved, deferred, declined) taken in [start, end), by action."""
+    query = (
+        select(AskEntry.status, func.count())
+        .where(AskEntry.kind == "review", AskEntry.at >= start, AskEntry.at < end)
+        .group_by(AskEntry.status)
+    )
+    return [(str(s), n) for s, n in session.execute(query).tuples()]
+
+
+def status_changes_between(
+    session: Session, *, start: datetime, end: datetime, statuses: Sequence[AskStatus]
+) -> list[tuple[str | None, str | None]]:
+    """(status, rule) of every decision entry in [start, end) that set one of ``statuses``."""
+    query = select(AskEntry.status, AskEntry.rule).where(
+        AskEntry.kind == "decision",
+        AskEntry.at >= start,
+        AskEntry.at < end,
+        AskEntry.status.in_([str(s) for s in statuses]),
+    )
+    return [(s, r) for s, r in session.execute(query).tuples()]
+
+
+def texted_before(session: Session, *, client_id: int) -> bool:
+    """Whether an SMS ask ever went (or may have gone) to this client."""
+    query = select(Ask.id).where(
+        Ask.client_id == client_id,
+        Ask.channel == "sms",
+        Ask.status.in_([AskStatus.sending, AskStatus.sent, AskStatus.delivery_unknown]),
+    )
+    return session.scalars(query.limit(1)).first() is not None

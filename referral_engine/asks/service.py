@@ -1,0 +1,338 @@
+"""The ask lifecycle: create from a decision, change with later facts, review by a person.
+
+Services only flush; the request or the worker commits. Every change to an ask writes
+a timeline entry saying what changed, why, who did it and when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from referral_engine.asks import repository
+from referral_engine.asks.drafts import OPT_OUT_LINE, SMS_MAX_SEGMENTS, Draft, sms_segments
+from referral_engine.asks.models import OPEN_STATUSES, Ask, AskEntry, AskStatus
+from referral_engine.decisions.rules import Decision, Reason, Rulebook, quiet_hours_reason
+from referral_engine.decisions.rules import window_for as _window_for
+from referral_engine.users.models import Role, User
+
+
+class AskNotFound(LookupError):
+    """No ask with that id."""
+
+
+class ReviewRefused(ValueError):
+    """A review action that does not fit the ask's status (HTTP 409, CLI exit 2)."""
+
+
+class ReviewForbidden(PermissionError):
+    """The person may not review this ask (HTTP 403, CLI exit 2)."""
+
+
+class DraftRefused(ValueError):
+    """An edited draft that cannot go out as written (HTTP 422, CLI exit 2)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a signed-in person, or the system (rules, due work)."""
+
+    name: str
+    user_id: int | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(name=user.name or user.email, user_id=user.id)
+
+
+SYSTEM = Actor(name="Referral Engine")
+
+
+def record(
+    session: Session,
+    ask: Ask,
+    *,
+    kind: str,
+    detail: str,
+    now: datetime,
+    rule: str | None = None,
+    status: str | None = None,
+    actor: Actor = SYSTEM,
+) -> None:
+    session.add(
+        AskEntry(
+            ask_id=ask.id,
+            at=now,
+            kind=kind,
+            rule=rule,
+            detail=detail,
+            status=status,
+            actor_id=actor.user_id,
+            actor=actor.name,
+        )
+    )
+
+
+def _deciding_rule(status: str, reasons: Iterable[Reason]) -> str | None:
+    wanted = {
+        AskStatus.held: ("open_issue",),
+        AskStatus.pending_review: ("needs_review",),
+        AskStatus.expired: ("warmth_expired",),
+        AskStatus.suppressed: (
+            "recent_complaint",
+            "frequency_cap",
+            "no_consent",
+            "opted_out",
+            "policy_cancelled",
+        ),
+    }.get(AskStatus(status), ())
+    for reason in reasons:
+        if reason.rule in wanted:
+            return reason.rule
+    return None
+
+
+def apply_decision(
+    session: Session, ask: Ask, decision: Decision, *, now: datetime, cause: str
+) -> None:
+    """Set the ask to ``decision`` and write each reason and the outcome on its timeline."""
+    ask.status = AskStatus(decision.status)
+    ask.channel = decision.channel or ask.channel
+    ask.scheduled_for = decision.scheduled_for
+    ask.expires_at = decision.expires_at
+    ask.reasons = [r.as_dict() for r in decision.reasons]
+    ask.updated_at = now
+    session.flush()
+    for reason in decision.reasons:
+        record(session, ask, kind="rule", rule=reason.rule, detail=reason.detail, now=now)
+    when = f" for {decision.scheduled_for:%Y-%m-%d %H:%M} UTC" if decision.scheduled_for else ""
+    record(
+        session,
+        ask,
+        kind="decision",
+        status=decision.status,
+        rule=_deciding_rule(decision.status, decision.reasons),
+        detail=f"{cause}: {decision.status.replace('_', ' ')}{when}",
+        now=now,
+    )
+
+
+def set_status(
+    session: Session,
+    ask: Ask,
+    *,
+    status: AskStatus,
+    reason: Reason,
+    now: datetime,
+    scheduled_for: datetime | None = None,
+    keep_reasons: bool = True,
+) -> None:
+    """Move an open ask to ``status`` for one new reason (a later event, a release)."""
+    reasons = [Reason(**r) for r in ask.reasons] if keep_reasons else []
+    reasons = [r for r in reasons if r.rule != reason.rule] + [reason]
+    decision = Decision(
+        status=status,
+        channel=ask.channel,
+        scheduled_for=scheduled_for if scheduled_for is not None else ask.scheduled_for,
+        expires_at=ask.expires_at,
+        reasons=tuple(reasons),
+    )
+    ask.reasons = [r.as_dict() for r in decision.reasons]
+    ask.status = status
+    ask.scheduled_for = decision.scheduled_for
+    ask.updated_at = now
+    record(session, ask, kind="rule", rule=reason.rule, detail=reason.detail, now=now)
+    record(
+        session,
+        ask,
+        kind="decision",
+        status=status,
+        rule=reason.rule,
+        detail=f"{status.replace('_', ' ')}",
+        now=now,
+    )
+
+
+def open_asks(session: Session, *, client_id: int) -> list[Ask]:
+    return repository.open_for_client(session, client_id=client_id)
+
+
+def get(session: Session, *, ask_id: int) -> Ask:
+    ask = repository.get(session, ask_id, for_update=True)
+    if ask is None:
+        raise AskNotFound(f"no ask {ask_id}")
+    return ask
+
+
+# -- review ----------------------------------------------------------------------------
+
+
+def _may_review(user: User, ask: Ask) -> None:
+    if user.role == Role.admin:
+        return
+    if user.role == Role.producer and ask.producer_id in (None, user.id):
+        return
+    raise ReviewForbidden(
+        f"{user.email} may not review ask {ask.id}: it belongs to its producer or an admin"
+    )
+
+
+def _require(ask: Ask, action: str, allowed: Iterable[AskStatus]) -> None:
+    allowed = tuple(allowed)
+    if ask.status not in allowed:
+        names = " or ".join(s.value for s in allowed)
+        raise ReviewRefused(
+            f"ask {ask.id} is {ask.status.value}; only {names} asks can be {action}"
+        )
+
+
+def edit_draft(
+    session: Session, ask: Ask, *, subject: str | None, body: str, actor: Actor, now: datetime
+) -> None:
+    body = body.strip()
+    if not body:
+        raise DraftRefused("draft.body: the message cannot be empty")
+    if ask.channel == "email":
+        subject = (subject or ask.draft_subject or "").strip()
+        if not subject:
+            raise DraftRefused("draft.subject: an email needs a subject")
+        if "\n" in subject or "\r" in subject:
+            raise DraftRefused("draft.subject: a subject is one line")
+    else:
+        subject = None
+        needs_opt_out = OPT_OUT_LINE in (ask.draft_body or "")
+        if needs_opt_out and OPT_OUT_LINE not in body:
+            body = f"{body}\n{OPT_OUT_LINE}"
+        segments = sms_segments(body)
+        if segments > SMS_MAX_SEGMENTS:
+            raise DraftRefused(
+                f"draft.body: the text is {segments} SMS segments; at most {SMS_MAX_SEGMENTS}"
+            )
+    if body == ask.draft_body and subject == ask.draft_subject:
+        return
+    ask.draft_subject, ask.draft_body, ask.draft_edited = subject, body, True
+    record(session, ask, kind="review", detail="edited the draft", actor=actor, now=now)
+
+
+def approve(
+    session: Session,
+    ask: Ask,
+    *,
+    user: User,
+    book: Rulebook,
+    timezone: str | None,
+    mobile: str | None,
+    now: datetime,
+    subject: str | None = None,
+    body: str | None = None,
+) -> Ask:
+    """Approve a pending ask (optionally with an edited draft); it goes out at its slot,
+    or at the next valid send slot if that has passed."""
+    _may_review(user, ask)
+    _require(ask, "approved", (AskStatus.pending_review,))
+    actor = Actor.of(user)
+    if body is not None:
+        edit_draft(session, ask, subject=subject, body=body, actor=actor, now=now)
+    window, _ = _window_for(book, timezone=timezone, mobile=mobile)
+    slot = ask.scheduled_for
+    if slot is None or slot <= now:
+        slot = window.next_slot(now)
+    record(session, ask, kind="review", status="approved", detail="approved", actor=actor, now=now)
+    _schedule(session, ask, slot=slot, now=now, detail="approved")
+    return ask
+
+
+def defer(
+    session: Session,
+    ask: Ask,
+    *,
+    user: User,
+    book: Rulebook,
+    timezone: str | None,
+    mobile: str | None,
+    until: datetime,
+    now: datetime,
+) -> Ask:
+    """Send later: the ask is scheduled for ``until`` (moved to the first allowed instant
+    when ``until`` falls in quiet hours or on a non-business day)."""
+    _may_review(user, ask)
+    _require(ask, "deferred", (AskStatus.pending_review, AskStatus.scheduled))
+    if until <= now:
+        raise DraftRefused("until: a deferral must be in the future")
+    window, _ = _window_for(book, timezone=timezone, mobile=mobile)
+    slot = window.earliest_allowed(until)
+    record(
+        session,
+        ask,
+        kind="review",
+        status="deferred",
+        detail=f"deferred until {until:%Y-%m-%d %H:%M} UTC",
+        actor=Actor.of(user),
+        now=now,
+    )
+    if slot != until:
+        reason = quiet_hours_reason(window, until, slot)
+        record(session, ask, kind="rule", rule=reason.rule, detail=reason.detail, now=now)
+        ask.reasons = [*ask.reasons, reason.as_dict()]
+    _schedule(session, ask, slot=slot, now=now, detail="deferred")
+    return ask
+
+
+def decline(session: Session, ask: Ask, *, user: User, reason: str, now: datetime) -> Ask:
+    _may_review(user, ask)
+    _require(ask, "declined", OPEN_STATUSES)
+    reason = reason.strip()
+    if not reason:
+        raise DraftRefused("reason: say why the ask is declined")
+    ask.status = AskStatus.declined
+    ask.updated_at = now
+    record(
+        session,
+        ask,
+        kind="review",
+        status="declined",
+        detail=f"declined: {reason}",
+        actor=Actor.of(user),
+        now=now,
+    )
+    return ask
+
+
+def _schedule(session: Session, ask: Ask, *, slot: datetime, now: datetime, detail: str) -> None:
+    ask.status = AskStatus.scheduled
+    ask.scheduled_for = slot
+    ask.updated_at = now
+    record(
+        session,
+        ask,
+        kind="schedule",
+        status=AskStatus.scheduled,
+        detail=f"{detail}: scheduled for {slot:%Y-%m-%d %H:%M} UTC",
+        now=now,
+    )
+
+
+def switch_channel(
+    session: Session, ask: Ask, *, channel: str, draft: Draft, now: datetime
+) -> None:
+    """Carry an open ask by another channel (consent changed), with a draft written for it."""
+    before = ask.channel
+    ask.channel = channel
+    ask.draft_subject, ask.draft_body, ask.draft_template = (
+        draft.subject,
+        draft.body,
+        draft.template,
+    )
+    ask.draft_edited = False
+    ask.updated_at = now
+    record(
+        session,
+        ask,
+        kind="rule",
+        rule="no_consent",
+        detail=f"{before or 'no channel'} may no longer be used; asking by {channel} instead",
+        now=now,
+    )
