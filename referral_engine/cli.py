@@ -297,5 +297,11 @@ def demo(
         serve_app(state.db_url, host=host, port=port, worker=True)
 
 
+from referral_engine.asks.cli import asks_app, templates_app  # noqa: E402 - after `app`
+
+app.add_typer(asks_app, name="asks")
+app.add_typer(templates_app, name="templates")
+
+
 def run() -> None:
     app()

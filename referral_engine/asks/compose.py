@@ -8,16 +8,15 @@ from sqlalchemy.orm import Session
 
 from referral_engine.asks import repository
 from referral_engine.asks.drafts import (
-    CHANNELS,
     Draft,
     DraftContext,
-    TemplateError,
     render_draft,
     tenure_band,
     tenure_years,
     validate_template,
 )
 from referral_engine.asks.models import AskTemplate
+from referral_engine.asks.templates import validate_key
 from referral_engine.contacts.models import Client
 from referral_engine.settings import AgencySettings
 from referral_engine.users.models import User
@@ -65,9 +64,8 @@ def save_template(
 ) -> AskTemplate:
     """Store an agency's template for ``key``; refused now (not at send time) when it
     uses an unknown variable or is not valid."""
+    validate_key(key)
     channel = key.rsplit("/", 1)[-1]
-    if channel not in CHANNELS:
-        raise TemplateError(f"key {key!r} must end with the channel: /email or /sms")
     validate_template(source, channel=channel)
     row = repository.template(session, key=key)
     if row is None:

@@ -12,8 +12,9 @@ What a caller may rely on:
 - Email: the subject is returned apart from the body; the body ends with the producer's
   name and agency. The unsubscribe link and postal address are added at delivery.
 - SMS: when ``first_text`` is set, :data:`OPT_OUT_LINE` is appended on its own line. A
-  default SMS, opt-out line included, fits in two segments for names up to 20 (client)
-  and 30 (producer, agency) GSM-7 characters. When a render does not fit,
+  default SMS, opt-out line included, fits in two segments for GSM-7 names up to 20
+  characters (client first name) and 30 (company when there is no first name, producer,
+  agency). When a render does not fit,
   :func:`render_draft` renders the same template again with ``short`` true (templates drop
   optional words under ``{% if not short %}``) and returns that; if even that does not
   fit (a custom template, or names outside GSM-7) it is returned as is, and
@@ -208,8 +209,11 @@ def line_phrase(code: str | None, segment: str) -> str:
 
 
 def choose_template(templates: Mapping[str, str], context: DraftContext) -> str:
-    """The key of the template for ``context``: the first candidate of :func:`template_key`
-    found in the custom ``templates`` or, failing that key, in the defaults.
+    """The key of the template for ``context``: the most specific candidate of
+    :func:`template_key` among the agency's own ``templates``; only when the agency has
+    none that fits, the most specific shipped default. An agency that writes its own
+    bind text expects to see it on every bind it fits, not only where no shipped
+    default is more specific.
 
     Raises :class:`TemplateError` when no candidate exists at all.
     """
@@ -221,9 +225,10 @@ def choose_template(templates: Mapping[str, str], context: DraftContext) -> str:
         context.tenure,
         context.channel,
     )
-    for key in keys:
-        if key in templates or key in defaults:
-            return key
+    for pool in (templates, defaults):
+        for key in keys:
+            if key in pool:
+                return key
     raise TemplateError(f"no template for {keys[-1]} or any more specific key")
 
 
@@ -235,7 +240,7 @@ def template_variables(
     company = _tidy(context.company or "")
     producer_name = _tidy(context.producer_name)
     years = context.years
-    values: dict[str, object] = {
+    return {
         "first_name": first_name,
         "greeting_name": first_name or company or "there",
         "company": company,
@@ -254,7 +259,6 @@ def template_variables(
         "link": _tidy(context.link or ""),
         "short": short,
     }
-    return values
 
 
 def _tidy(text: str) -> str:

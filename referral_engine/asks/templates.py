@@ -25,9 +25,10 @@ given trigger and channel the order is::
     3. segment/family/any         7. segment/any/any
     4. any/family/any             8. any/any/any
 
-Custom templates (an agency's own) override the defaults *key by key*: a custom
-``policy.bound/personal/any/any/sms`` replaces that default, but a default on a more
-specific key (``policy.bound/personal/auto/any/sms``) still wins for auto binds.
+Custom templates (an agency's own) come before every default: the most specific custom
+template that fits is used, and only when none fits the most specific default. A custom
+``policy.bound/any/any/any/sms`` is therefore used for every bind by text, including
+auto binds that have a more specific shipped default.
 
 Files
 -----
@@ -245,6 +246,13 @@ def _refuse_private_access(tree: nodes.Template) -> None:
 
 
 @lru_cache(maxsize=512)
+def _validate_once(source: str, channel: str) -> None:
+    # Only successes are cached (lru_cache does not keep exceptions): parsing and
+    # walking the tree costs more than rendering.
+    validate_template(source, channel=channel)
+
+
+@lru_cache(maxsize=512)
 def _compile(source: str) -> Template:
     return ENVIRONMENT.from_string(source)
 
@@ -258,7 +266,7 @@ def render_text(
     including what the sandbox refuses (the :class:`~jinja2.sandbox.SecurityError` is
     the cause).
     """
-    validate_template(source, channel=channel)
+    _validate_once(source, channel)
     try:
         text = _compile(source).render(dict(variables))
     except Exception as exc:  # any failure of author-written code is the author's to fix

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from referral_engine import __version__
+from referral_engine.asks.endpoints import router as asks_router
 from referral_engine.db import normalize_url
 from referral_engine.events.endpoints import router as events_router
 from referral_engine.web import problems
@@ -20,6 +21,7 @@ def create_app(db_url: str) -> FastAPI:
     app.state.db_url = normalize_url(db_url)
     problems.install(app)
     app.include_router(events_router)
+    app.include_router(asks_router)
     mount_pages(app)
 
     @app.get("/healthz", tags=["operations"])
