@@ -32,14 +32,24 @@ def generate(path: Path, count: int) -> None:
     with path.open("w") as handle:
         for i in range(count):
             document = {
-                "id": f"bench-{i}", "type": "policy.bound",
-                "occurred_at": "2026-11-25T15:30:00-06:00", "source": "bench",
-                "client": {"external_id": f"C-{i}", "first_name": "Dana", "last_name": f"R{i}",
-                           "email": f"client{i}@example.com",
-                           "mobile": f"+1312555{i % 10000:04d}" if i % 3 else None,
-                           "consent": {"email": True, "sms": i % 2 == 0}},
-                "policy": {"number": f"PA-{i}", "line_of_business": "Personal Auto",
-                           "premium": 1500 + i % 900, "transaction": "new"},
+                "id": f"bench-{i}",
+                "type": "policy.bound",
+                "occurred_at": "2026-11-25T15:30:00-06:00",
+                "source": "bench",
+                "client": {
+                    "external_id": f"C-{i}",
+                    "first_name": "Dana",
+                    "last_name": f"R{i}",
+                    "email": f"client{i}@example.com",
+                    "mobile": f"+1312555{i % 10000:04d}" if i % 3 else None,
+                    "consent": {"email": True, "sms": i % 2 == 0},
+                },
+                "policy": {
+                    "number": f"PA-{i}",
+                    "line_of_business": "Personal Auto",
+                    "premium": 1500 + i % 900,
+                    "transaction": "new",
+                },
                 "producer": {"name": "Sam Ortiz", "email": f"producer{i % 7}@agency.example"},
             }
             lines.append(json.dumps(document))
@@ -57,10 +67,11 @@ def child(mode: str, path: Path, url: str) -> dict[str, float]:
     started = time.perf_counter()
     if mode == "baseline":
         context = NormalizeContext().as_dict()
-        count = 0
-        for raw in read_jsonl(path, source="bench"):
-            EventIn.model_validate(raw.parsed, context=context)
-            count += 1
+        count = sum(
+            1
+            for raw in read_jsonl(path, source="bench")
+            if EventIn.model_validate(raw.parsed, context=context)
+        )
     else:
         from referral_engine.setup import initialize
 
@@ -70,14 +81,20 @@ def child(mode: str, path: Path, url: str) -> dict[str, float]:
         count = summary.accepted
     elapsed = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"events": count, "seconds": elapsed, "per_second": count / elapsed,
-            "peak_mb": peak_kb / 1024}
+    return {
+        "events": count,
+        "seconds": elapsed,
+        "per_second": count / elapsed,
+        "peak_mb": peak_kb / 1024,
+    }
 
 
 def run_child(mode: str, path: Path, url: str) -> dict[str, float]:
     output = subprocess.run(
         [sys.executable, __file__, "--child", mode, "--file", str(path), "--url", url],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
         env={**os.environ, "REFERRAL_ADMIN_TOKEN": "rk_bench", "REFERRAL_ADMIN_PASSWORD": "bench"},
     ).stdout
     return dict(json.loads(output.strip().splitlines()[-1]))
@@ -103,8 +120,10 @@ def drop_pg(server: str, name: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--pg", default=os.environ.get(
-        "REFERRAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("REFERRAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
     parser.add_argument("--child")
     parser.add_argument("--file")
     parser.add_argument("--url")
@@ -134,12 +153,14 @@ def main() -> None:
                         drop_pg(args.pg, dbname)
             big_run, small_run = results["big"], results["small"]
             rows.append((name, big_run, small_run))
-            print(f"{name:10} {big_run['events']:>8,.0f} events in {big_run['seconds']:6.1f} s = "
-                  f"{big_run['per_second']:>7,.0f} events/s "
-                  f"({big_run['per_second'] / baseline['per_second']:.2f} of baseline); "
-                  f"peak RSS {big_run['peak_mb']:.0f} MB for {args.events:,} vs "
-                  f"{small_run['peak_mb']:.0f} MB for {args.events // 10:,} "
-                  f"(ratio {big_run['peak_mb'] / small_run['peak_mb']:.2f})")
+            print(
+                f"{name:10} {big_run['events']:>8,.0f} events in {big_run['seconds']:6.1f} s = "
+                f"{big_run['per_second']:>7,.0f} events/s "
+                f"({big_run['per_second'] / baseline['per_second']:.2f} of baseline); "
+                f"peak RSS {big_run['peak_mb']:.0f} MB for {args.events:,} vs "
+                f"{small_run['peak_mb']:.0f} MB for {args.events // 10:,} "
+                f"(ratio {big_run['peak_mb'] / small_run['peak_mb']:.2f})"
+            )
 
 
 if __name__ == "__main__":
