@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import insert as insert_statement
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -15,15 +15,21 @@ from referral_engine.events.models import Event, Outcome, RawInput, WebhookMessa
 
 
 def existing_keys(session: Session, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    keys = list(keys)
-    if not keys:
-        return set()
-    rows = session.execute(
-        select(Event.source, Event.external_id).where(
-            tuple_(Event.source, Event.external_id).in_(keys)
+    """The (source, id) pairs among ``keys`` already stored."""
+    by_source: dict[str, set[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, set()).add(external_id)
+    found: set[tuple[str, str]] = set()
+    # One `source = … AND external_id IN (…)` per source: a row-value IN list is not
+    # planned as an index lookup on PostgreSQL and turns imports quadratic.
+    for source, ids in by_source.items():
+        rows = session.execute(
+            select(Event.external_id).where(
+                Event.source == source, Event.external_id.in_(sorted(ids))
+            )
         )
-    )
-    return {(r[0], r[1]) for r in rows}
+        found.update((source, r[0]) for r in rows)
+    return found
 
 
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
