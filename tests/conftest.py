@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -20,6 +21,9 @@ from referral_engine.cli import app as cli_app
 from referral_engine.db import dispose_all, engine_for
 from referral_engine.models import Base
 from referral_engine.setup import initialize
+
+if TYPE_CHECKING:
+    from tests.agency import Agency
 
 PG_SERVER = os.environ.get("REFERRAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ADMIN_TOKEN = "rk_test_admin_token_0123456789abcdef"
@@ -135,3 +139,12 @@ def at(text: str) -> datetime:
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+@pytest.fixture
+def agency(ready_db: str, cli: CliRunner, api: TestClient, tmp_path: Path) -> Iterator[Agency]:
+    """An agency fed through `referral import` / `referral tick --now`, read by the API."""
+    from tests.agency import Agency
+
+    yield Agency(ready_db, cli, api, tmp_path)
+    clock.pin(None)

@@ -74,6 +74,7 @@ def record(
             actor=actor.name,
         )
     )
+    session.flush()
 
 
 def _deciding_rule(status: str, reasons: Iterable[Reason]) -> str | None:
@@ -185,7 +186,7 @@ def _require(ask: Ask, action: str, allowed: Iterable[AskStatus]) -> None:
     if ask.status not in allowed:
         names = " or ".join(s.value for s in allowed)
         raise ReviewRefused(
-            f"ask {ask.id} is {ask.status.value}; only {names} asks can be {action}"
+            f"ask {ask.id} is {AskStatus(ask.status).value}; only {names} asks can be {action}"
         )
 
 

@@ -13,7 +13,7 @@ something still open for them; should the owner look first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from referral_engine.decisions.calendar import BusinessCalendar, QuietHours, SendWindow
@@ -272,7 +272,8 @@ def review_reasons(
 
 
 def expires_at(moment: MomentFacts, book: Rulebook) -> datetime:
-    return moment.moment_at + timedelta(days=book.warmth_window_days)
+    """The UTC instant the moment's warmth window ends: ``warmth_window_days`` after it."""
+    return moment.moment_at.astimezone(UTC) + timedelta(days=book.warmth_window_days)
 
 
 def warmth_reason(moment: MomentFacts, book: Rulebook, now: datetime, *, why: str) -> Reason:

@@ -31,14 +31,14 @@ PROMOTER_SCORE = 9  # NPS promoters: 9 and 10
 # referral ask to someone with an open problem; a false alarm only skips one ask, so
 # when in doubt the pattern errs towards "unresolved". The lookarounds keep the
 # warmest phrasings warm: "still no complaints", "no waiting on hold", "outstanding
-# claim service".
+# claim service". Apostrophes may be typed or curly (phones type "haven’t").
 _UNRESOLVED = re.compile(
     r"""\b(
-        still\s+(?:waiting|haven'?t|hasn'?t|not|no|open|broken|pending|unresolved|trying|need
+        still\s+(?:waiting|haven['’]?t|hasn['’]?t|not|no|open|broken|pending|unresolved|trying|need
                   |on\s+hold|owes?|owed|dealing)
             (?!\s+(?:a\s+single\s+|one\s+)?(?:complaints?|problems?|issues?|regrets?)\b)
-      | (?:not|never|isn'?t|wasn'?t|hasn'?t\s+been|haven'?t\s+been|(?:has|have)\s+not\s+been)
-            \s+(?:yet\s+)?
+      | (?:not|never|isn['’]?t|wasn['’]?t|hasn['’]?t\s+been|haven['’]?t\s+been
+          |(?:has|have)\s+not\s+been)\s+(?:yet\s+)?
             (?:fixed|resolved|paid|processed|answered|sorted|settled|handled|returned
               |issued|refunded|corrected|credited|reimbursed)
       | (?<!\bno\s)(?<!\bno\smore\s)(?<!without\s)waiting\s+(?:on|for)
@@ -46,17 +46,18 @@ _UNRESOLVED = re.compile(
       | (?<!\bno\s)unresolved
       | outstanding\s+(?:issue|claim|bill|balance|problem)
             (?!\s+(?:service|handling|support|help|team|work|experience))
-      | (?:no|(?:never|haven'?t|have\s+not)\s+(?:had|got|gotten|received)(?:\s+(?:a|any))?)\s+
+      | (?:no|(?:never|haven['’]?t|have\s+not)\s+(?:had|got|gotten|received)(?:\s+(?:a|any))?)\s+
             (?:reply|response|answer|call\s+back|callback|word)
-      | (?:never|haven'?t|hasn'?t|have\s+not|has\s+not|not\s+yet)\s+heard\s+back
+      | (?:never|haven['’]?t|hasn['’]?t|have\s+not|has\s+not|not\s+yet)\s+heard\s+back
       | (?:nobody|no\s+one|no-one)\s+(?:has\s+|have\s+|had\s+)?(?:yet\s+)?
             (?:called|got\s+back|gotten\s+back|fixed|replied|responded|followed\s+up|returned
               |reached\s+out|contacted|sorted)
-      | (?:haven'?t|hasn'?t|have\s+not|has\s+not|not\s+yet|never)\s+(?:yet\s+)?
+      | (?:haven['’]?t|hasn['’]?t|have\s+not|has\s+not|not\s+yet|never)\s+(?:yet\s+)?
             (?:received|gotten|got)\s+(?:my|our)
-      | (?:haven'?t|hasn'?t|have\s+not|has\s+not|not\s+yet)\s+(?:yet\s+)?
+      | (?:haven['’]?t|hasn['’]?t|have\s+not|has\s+not|not\s+yet)\s+(?:yet\s+)?
             (?:received|gotten|got)\s+(?:the|any)
-      | (?:never|hasn'?t|has\s+not|haven'?t|have\s+not|didn'?t|not\s+yet)\s+(?:yet\s+)?arrived
+      | (?:never|hasn['’]?t|has\s+not|haven['’]?t|have\s+not|didn['’]?t|not\s+yet)\s+
+            (?:yet\s+)?arrived
       | open\s+(?:claim|ticket|issue)
       | (?:claim|bill|billing|payment|refund)\s+(?:is\s+)?(?:still|delayed|late|missing|wrong)
     )\b""",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.decisions.conftest import Agency, bind, detail, rules_of, timeline
+from tests.agency import Agency, bind, detail, rules_of, timeline
 
 IMPORTED = "2026-11-25T22:00:00Z"  # the evening of the bind (15:30 in Chicago)
 DECIDED = "2026-11-25T23:00:00Z"

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -58,12 +56,6 @@ class Agency:
     def post(self, path: str, body: Any, *, now: str, token: str = ADMIN_TOKEN) -> Any:
         with clock.frozen(at(now)):
             return self.api.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
-
-
-@pytest.fixture
-def agency(ready_db: str, cli: CliRunner, api: TestClient, tmp_path: Path) -> Iterator[Agency]:
-    yield Agency(ready_db, cli, api, tmp_path)
-    clock.pin(None)
 
 
 def bind(**overrides: Any) -> dict[str, Any]:
