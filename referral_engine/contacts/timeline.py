@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,10 +67,13 @@ def for_client(session: Session, *, client_id: int, limit: int = 200) -> list[En
             .limit(limit)
         )
     ]
-    for provider in TIMELINE_PROVIDERS:
+    for path in TIMELINE_PROVIDERS:
+        module, _, name = path.partition(":")
+        provider = getattr(importlib.import_module(module), name)
         entries.extend(provider(session, client_id))
     return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
 
 
-# Other areas add their entries (asks, replies, referrals) by appending a provider here.
-TIMELINE_PROVIDERS: list = []  # type: ignore[type-arg]
+# Other areas' entries: "module:function" taking (session, client_id) -> list[Entry].
+# Named here rather than imported so that the contacts area depends on none of them.
+TIMELINE_PROVIDERS: list[str] = ["referral_engine.asks.timeline:for_client"]

@@ -25,6 +25,8 @@ router = APIRouter(include_in_schema=False)
 
 NAVIGATION = [
     ("/", "Dashboard"),
+    ("/review", "Review queue"),
+    ("/asks", "Asks"),
     ("/contacts", "Contacts"),
     ("/inputs", "Inputs"),
     ("/settings", "Settings"),
@@ -85,7 +87,7 @@ def logout(request: Request) -> RedirectResponse:
 
 
 def mount_pages(app: FastAPI) -> None:
-    from referral_engine.web.pages import contacts, dashboard, inputs, settings_page
+    from referral_engine.web.pages import asks, contacts, dashboard, inputs, settings_page
 
     with unit_of_work(app.state.db_url) as session:
         key = secret_key(session)
@@ -103,5 +105,5 @@ def mount_pages(app: FastAPI) -> None:
         return RedirectResponse("/login", status_code=303)
 
     app.include_router(router)
-    for module in (dashboard, contacts, inputs, settings_page):
+    for module in (dashboard, asks, contacts, inputs, settings_page):
         app.include_router(module.router)

@@ -1,0 +1,128 @@
+"""The review queue and the asks: each with its reasons, draft and timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from referral_engine import clock
+from referral_engine.agency.service import load_settings
+from referral_engine.asks import repository, review
+from referral_engine.asks import service as asks
+from referral_engine.asks.models import AskStatus
+from referral_engine.users.models import Role
+from referral_engine.web.deps import DbSession
+from referral_engine.web.pages.views import page_user, render
+
+router = APIRouter(include_in_schema=False)
+
+REVIEW_ERRORS = (asks.AskNotFound, asks.ReviewForbidden, asks.ReviewRefused, asks.DraftRefused)
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_queue(
+    request: Request, session: DbSession, done: str = "", error: str = ""
+) -> HTMLResponse:
+    user = page_user(request, session)
+    mine = user.id if user.role == Role.producer else None
+    pending = review.listing(session, status=AskStatus.pending_review, producer_id=mine)
+    zone = load_settings(session).agency.timezone
+    return render(request, "review.html", user, asks=pending, zone=zone, done=done, error=error)
+
+
+@router.get("/asks", response_class=HTMLResponse)
+def ask_list(request: Request, session: DbSession, status: str = "") -> HTMLResponse:
+    user = page_user(request, session)
+    chosen = status if status in AskStatus.__members__ else ""
+    rows = review.listing(session, status=chosen or None, limit=200)
+    counts = repository.counts_by_status(session)
+    return render(
+        request,
+        "asks.html",
+        user,
+        asks=rows,
+        status=chosen,
+        statuses=list(AskStatus),
+        counts=counts,
+    )
+
+
+@router.get("/asks/{ask_id}", response_class=HTMLResponse)
+def ask_detail(request: Request, session: DbSession, ask_id: int, error: str = "") -> HTMLResponse:
+    user = page_user(request, session)
+    ask = repository.get(session, ask_id)
+    if ask is None:
+        raise HTTPException(404, "no such ask")
+    zone = load_settings(session).agency.timezone
+    shown = review.read(session, ask, timeline=True)
+    return render(request, "ask.html", user, ask=shown, zone=zone, error=error)
+
+
+def _back(request: Request, ask_id: int, *, done: str = "", error: str = "") -> RedirectResponse:
+    target = request.headers.get("referer", "")
+    page = f"/asks/{ask_id}" if f"/asks/{ask_id}" in target else "/review"
+    query = f"?error={quote(error)}" if error else f"?done={quote(done)}" if done else ""
+    return RedirectResponse(page + query, status_code=303)
+
+
+@router.post("/asks/{ask_id}/approve")
+def approve(
+    request: Request,
+    session: DbSession,
+    ask_id: int,
+    subject: str | None = Form(None),
+    body: str | None = Form(None),
+) -> RedirectResponse:
+    user = page_user(request, session)
+    current = repository.get(session, ask_id)
+    edited = current is not None and (
+        (body is not None and body.strip() != current.draft_body.strip())
+        or (subject is not None and subject.strip() != (current.draft_subject or "").strip())
+    )
+    try:
+        review.approve_ask(
+            session,
+            ask_id=ask_id,
+            user=user,
+            now=clock.now(),
+            subject=subject if edited else None,
+            body=body if edited else None,
+        )
+    except REVIEW_ERRORS as exc:
+        return _back(request, ask_id, error=str(exc))
+    return _back(request, ask_id, done=f"Ask {ask_id} approved.")
+
+
+@router.post("/asks/{ask_id}/defer")
+def defer(
+    request: Request, session: DbSession, ask_id: int, until: str = Form("")
+) -> RedirectResponse:
+    user = page_user(request, session)
+    zone = ZoneInfo(load_settings(session).agency.timezone)
+    try:
+        # A datetime-local field: the agency's wall clock.
+        local = datetime.fromisoformat(until)
+        instant = local if local.tzinfo else local.replace(tzinfo=zone)
+    except ValueError:
+        return _back(request, ask_id, error="Pick a date and time to defer to.")
+    try:
+        review.defer_ask(session, ask_id=ask_id, user=user, until=instant, now=clock.now())
+    except REVIEW_ERRORS as exc:
+        return _back(request, ask_id, error=str(exc))
+    return _back(request, ask_id, done=f"Ask {ask_id} deferred.")
+
+
+@router.post("/asks/{ask_id}/decline")
+def decline(
+    request: Request, session: DbSession, ask_id: int, reason: str = Form("")
+) -> RedirectResponse:
+    user = page_user(request, session)
+    try:
+        review.decline_ask(session, ask_id=ask_id, user=user, reason=reason, now=clock.now())
+    except REVIEW_ERRORS as exc:
+        return _back(request, ask_id, error=str(exc))
+    return _back(request, ask_id, done=f"Ask {ask_id} declined.")
