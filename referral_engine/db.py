@@ -74,10 +74,16 @@ def engine_for(url: str) -> Engine:
     url = normalize_url(url)
     if url not in _engines:
         if is_sqlite(url):
-            engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            engine = create_engine(
+                url,
+                connect_args={"timeout": 30, "check_same_thread": False},
+                hide_parameters=True,  # no client data in error messages and logs
+            )
             _tune_sqlite(engine)
         else:
-            engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            engine = create_engine(
+                url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
+            )
         _engines[url] = engine
     return _engines[url]
 

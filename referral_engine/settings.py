@@ -138,11 +138,22 @@ class AgencySettings(_Section):
 
     @classmethod
     def from_file(cls, path: Path) -> AgencySettings:
+        return cls.from_mapping(cls.read_toml(path))
+
+    @staticmethod
+    def read_toml(path: Path) -> dict[str, Any]:
+        """The TOML file's tables, checked: a file that would not make valid settings on
+        its own (a wrong key, a bad value) is refused before anything is stored."""
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise SettingsError(f"cannot read {path}: {exc.strerror}") from exc
-        return cls.from_toml_text(text)
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"not valid TOML: {exc}") from exc
+        AgencySettings.from_mapping(raw)
+        return raw
 
     @classmethod
     def from_mapping(cls, raw: dict[str, Any]) -> AgencySettings:

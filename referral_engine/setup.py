@@ -29,11 +29,12 @@ class InitResult:
 def initialize(url: str, *, config: Path | None = None) -> InitResult:
     """Create or migrate the database, load settings from ``config``, ensure an admin."""
     url = normalize_url(url)
-    loaded = AgencySettings.from_file(config) if config else None
+    raw = AgencySettings.read_toml(config) if config else None
     migrate.upgrade(url)
     with unit_of_work(url) as session:
-        if loaded is not None:
-            save_settings(session, settings=loaded)
+        if raw is not None:
+            # Re-running init updates: keys the file leaves out keep their stored values.
+            save_settings(session, settings=load_settings(session).merged(raw))
         else:
             save_settings(session, settings=load_settings(session))
         secret_key(session)
@@ -75,4 +76,5 @@ def serve_app(url: str, *, host: str, port: int, worker: bool) -> None:
     app = create_app(url)
     if worker:
         start_in_thread(normalize_url(url))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # No access log: request lines carry search terms and tokens (client names, links).
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

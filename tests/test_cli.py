@@ -53,6 +53,7 @@ def test_init_twice_keeps_the_admin_and_updates_settings(cli: CliRunner, tmp_pat
         settings = load_settings(session)
         assert len(session.scalars(select(User)).all()) == 1
     assert (settings.agency.name, settings.agency.timezone) == ("Lakeside Group", "America/Denver")
+    assert settings.timing.bind_delay_business_days == 2, "keys left out keep their values"
 
 
 @pytest.mark.parametrize(

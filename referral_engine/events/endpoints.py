@@ -96,14 +96,18 @@ async def post_signed_event(
         source=source,
         required_source=source,
     )
-    if not repository.claim_webhook_message(
-        session, source=source, message_id=verified.message_id, now=now
-    ):
+    if repository.webhook_message_seen(session, source=source, message_id=verified.message_id):
+        # A replay: kept as a duplicate input, nothing else changes.
         key = str((raw.parsed or {}).get("id") or verified.message_id)
+        events.record_replay(session, raw=raw, event_key=key, now=now)
         return JSONResponse({"event_id": key, "status": "duplicate"}, status_code=202)
     [result] = events.ingest_retrying(session, inputs=[raw], settings=settings, now=now)
     if result.outcome == Outcome.rejected:
+        # The message id stays free: the sender's retry after a fix is not a replay.
         return _rejected(result, request.url.path)
+    repository.claim_webhook_message(
+        session, source=source, message_id=verified.message_id, now=now
+    )
     return _accepted(result)
 
 

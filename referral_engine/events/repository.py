@@ -53,6 +53,13 @@ def insert_raw_inputs(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.connection().execute(insert_statement(RawInput), list(rows))
 
 
+def webhook_message_seen(session: Session, *, source: str, message_id: str) -> bool:
+    query = select(WebhookMessage.id).where(
+        WebhookMessage.source == source, WebhookMessage.message_id == message_id
+    )
+    return session.scalars(query.limit(1)).first() is not None
+
+
 def claim_webhook_message(session: Session, *, source: str, message_id: str, now: Any) -> bool:
     """Record a webhook message id; False when it was seen before (a replay)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -280,3 +280,9 @@ def _event_row(event: EventIn, client_id: int, now: datetime) -> dict[str, Any]:
         "segment": policy.segment if policy else None,
         "payload": event.model_dump(mode="json"),
     }
+
+
+def record_replay(session: Session, *, raw: RawEvent, event_key: str, now: datetime) -> None:
+    """Keep a replayed webhook message as a duplicate input (every raw input is kept)."""
+    result = IngestResult(Outcome.duplicate, raw.source, event_key, None, (), raw.line_no)
+    repository.insert_raw_inputs(session, [_raw_row(raw, result, now)])

@@ -29,7 +29,9 @@ def db_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+# scope="function": the transaction commits before the response is sent, so a 202
+# never reports an event that a failed commit then lost.
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def agency_settings(session: DbSession) -> AgencySettings:

@@ -147,3 +147,32 @@ def test_a_signed_event_claiming_another_source_is_refused(
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "source"
     assert events_stored(ready_db) == 0
+
+
+def test_a_rejected_message_may_be_retried_under_the_same_id_after_a_fix(
+    hooks: TestClient, ready_db: str
+) -> None:
+    broken = json.dumps(event(client__email="not-an-email"))
+    first = hooks.post(
+        "/hooks/events/applied-epic", content=broken, headers=signed(broken, message_id="msg_9")
+    )
+    assert first.status_code == 422
+    fixed = json.dumps(event())
+    retry = hooks.post(
+        "/hooks/events/applied-epic", content=fixed, headers=signed(fixed, message_id="msg_9")
+    )
+    assert retry.json() == {"event_id": "epic-778812-bind", "status": "accepted"}
+    assert events_stored(ready_db) == 1
+
+
+def test_a_replay_is_kept_as_a_duplicate_input(hooks: TestClient, ready_db: str) -> None:
+    from referral_engine.events.models import RawInput
+
+    body = json.dumps(event())
+    headers = signed(body, message_id="msg_7")
+    hooks.post("/hooks/events/applied-epic", content=body, headers=headers)
+    replay = hooks.post("/hooks/events/applied-epic", content=body, headers=headers)
+    assert replay.json()["status"] == "duplicate"
+    with unit_of_work(ready_db) as session:
+        outcomes = sorted(session.scalars(select(RawInput.outcome)).all())
+    assert outcomes == ["accepted", "duplicate"]

@@ -14,7 +14,7 @@ from referral_engine.web.pages.views import page_user, render
 router = APIRouter(include_in_schema=False)
 
 
-def _as_toml(settings: AgencySettings) -> str:
+def _as_toml(settings: AgencySettings, *, reveal_secrets: bool) -> str:
     lines: list[str] = []
     document = settings.model_dump(mode="json")
     for section in ("agency", "timing", "review"):
@@ -25,6 +25,8 @@ def _as_toml(settings: AgencySettings) -> str:
     for name, source in document["sources"].items():
         lines.append(f"[sources.{name}]")
         for key, value in source.items():
+            if key == "webhook_secret" and value and not reveal_secrets:
+                value = "whsec_… (hidden: only an admin sees secrets)"
             lines.append(f"{key} = {_toml_value(value)}")
         lines.append("")
     if document["lines_of_business"]:
@@ -47,7 +49,7 @@ def _toml_value(value: object) -> str:
 @router.get("/settings", response_class=HTMLResponse)
 def settings_form(request: Request, session: DbSession, saved: int = 0) -> HTMLResponse:
     user = page_user(request, session)
-    text = _as_toml(load_settings(session))
+    text = _as_toml(load_settings(session), reveal_secrets=user.role == Role.admin)
     return render(
         request,
         "settings.html",
