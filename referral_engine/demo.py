@@ -25,6 +25,7 @@ from rich.table import Table
 from referral_engine import clock
 from referral_engine.agency.service import load_settings, save_settings
 from referral_engine.db import normalize_url, unit_of_work
+from referral_engine.demo_people import ask_outcomes, print_asks, work_review_queue
 from referral_engine.events.service import RawEvent, ingest_retrying
 from referral_engine.reports import service as reports
 from referral_engine.settings import AgencySettings
@@ -166,6 +167,11 @@ class Agency:
         self.clients.append(client)
         return client
 
+    def book_client(self, day: date, *, commercial: bool) -> DemoClient:
+        client = self.new_client(day, commercial)
+        client.since = day - timedelta(days=self.rng.randint(370, 4000))
+        return client
+
     def day_events(self, day: date) -> list[dict[str, Any]]:
         """The events the agency system reports on ``day`` (business days carry most)."""
         rng = self.rng
@@ -179,8 +185,9 @@ class Agency:
                 else rng.choice(self.clients)
             )
             out.append(self.policy_event(client, day, "new", commercial))
-        if weekday and self.clients and rng.random() < 0.6:
-            client = rng.choice(self.clients)
+        if weekday and rng.random() < 0.6:
+            # Renewals come from the agency's existing book: clients of some years.
+            client = self.book_client(day, commercial=rng.random() < 0.3)
             out.append(self.policy_event(client, day, "renewal", client.company is not None))
         if self.clients and rng.random() < 0.35:
             out.append(self.feedback_event(rng.choice(self.clients), day))
@@ -303,15 +310,20 @@ def run_demo(url: str, *, weeks: int, seed: int, console: Console) -> dict[str, 
     agency = Agency(seed)
     ingested: Counter[str] = Counter()
     worked = TickReport()
+    reviewed: Counter[str] = Counter()
     day = start_day
     with console.status("Running the simulated agency…"):
         while day < end.astimezone(ZONE).date():
+            reviewed.update(
+                work_review_queue(url, day=day, zone=ZONE, rng=agency.rng, principal=STAFF[0][0])
+            )
             ingested.update(_feed_day(url, agency, day, settings))
             worked.merge(run_due(url, now=_end_of(day)))
             day += timedelta(days=1)
     clock_now = end
     worked.merge(run_due(url, now=clock_now))
     summary = _summary(url, weeks=weeks, ingested=ingested, worked=worked, end=end)
+    summary["reviewed"] = dict(reviewed)
     _print(console, summary, result.credentials)
     return summary
 
@@ -364,7 +376,9 @@ def _summary(
 ) -> dict[str, Any]:
     with unit_of_work(url) as session:
         recent = reports.recent_weeks(session, until=reports.week_of(end), count=weeks + 1)
+        asks = ask_outcomes(session)
     return {
+        "asks": asks,
         "weeks": weeks,
         "events": dict(ingested),
         "work": dict(worked.ran),
@@ -388,8 +402,7 @@ def _print(console: Console, summary: dict[str, Any], credentials: users.Credent
     for week in summary["weekly"]:
         table.add_row(week["week"], *(str(week.get(key, 0)) for key, _ in reports.ALL_LABELS))
     console.print(table)
-    for outcome, count in sorted(summary["outcomes"].items()):
-        console.print(f"  {outcome}: {count}")
+    print_asks(console, summary["asks"], summary.get("reviewed", {}))
     console.print(
         "Sign in as principal@lakeside.example with password demo-principal"
         + (f" (or {credentials.email} / {credentials.password})" if credentials.created else "")

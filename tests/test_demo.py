@@ -88,3 +88,21 @@ def test_demo_is_deterministic_for_a_seed_and_now(cli: CliRunner, tmp_path: Path
             rows = session.execute(select(Event.source, Event.external_id, Event.type)).all()
         counts.append(json.dumps(sorted(map(list, rows))))
     assert counts[0] == counts[1]
+
+
+def test_demo_shows_asks_scheduled_capped_and_reviewed_with_reasons(
+    demo_output: str, demo_db: str
+) -> None:
+    from referral_engine.asks.models import Ask, AskEntry
+
+    assert "Asks, and why" in demo_output
+    assert "Producers worked the review queue" in demo_output
+    with unit_of_work(demo_db) as session:
+        statuses = dict(
+            session.execute(select(Ask.status, func.count()).group_by(Ask.status)).all()
+        )
+        rules = set(session.scalars(select(AskEntry.rule).where(AskEntry.kind == "rule")))
+        reviews = set(session.scalars(select(AskEntry.status).where(AskEntry.kind == "review")))
+    assert statuses.get("scheduled", 0) > 0 and statuses.get("suppressed", 0) > 0
+    assert {"bind_delay", "send_hour", "frequency_cap", "needs_review", "open_issue"} <= rules
+    assert "approved" in reviews

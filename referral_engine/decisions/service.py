@@ -250,6 +250,15 @@ def _issue_opened(
     for ask in asks.open_asks(session, client_id=client.id):
         if ask.status == AskStatus.held:
             continue
+        if now >= ask.expires_at:
+            # Past its warmth window already: it can only expire, not wait.
+            late = Reason(
+                "warmth_expired",
+                f"an issue opened after the warmth window ended "
+                f"{ask.expires_at:%Y-%m-%d %H:%M} UTC",
+            )
+            asks.set_status(session, ask, status=AskStatus.expired, reason=late, now=now)
+            continue
         reason = rules.issue_reason(issues, ask.expires_at, book)
         asks.set_status(session, ask, status=AskStatus.held, reason=reason, now=now)
         _expire_later(session, ask)
@@ -301,6 +310,8 @@ def _release(
     kept = [Reason(**r) for r in ask.reasons if r["rule"] not in ("open_issue", "send_hour")]
     reasons = [*kept, released, rules.send_hour_reason(window, slot, basis)]
     facts = client_facts(session, client, now=now, other_than=ask.id)
+    trigger_event = session.get(Event, ask.trigger_event_id)
+    referral = (trigger_event.payload.get("referral") or {}) if trigger_event else {}
     moment = MomentFacts(
         trigger=ask.trigger,
         moment_at=ask.moment_at,
@@ -308,6 +319,7 @@ def _release(
         segment=ask.segment,
         premium=ask.premium,
         line_of_business=ask.line_of_business,
+        attribution_disputed=bool(referral.get("disputed")),
     )
     review = rules.review_reasons(
         moment,

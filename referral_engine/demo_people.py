@@ -1,0 +1,117 @@
+"""What the simulated agency's people do each day in `referral demo`.
+
+Producers work their review queue through the same use cases as the web app and the
+API: most pending asks are approved (a few with edited wording), some deferred to a
+better day, a few declined with a reason, and some left until their warmth runs out.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from referral_engine.asks import repository as asks_repository
+from referral_engine.asks import review
+from referral_engine.asks import service as asks
+from referral_engine.asks.models import AskStatus
+from referral_engine.db import unit_of_work
+from referral_engine.users import service as users
+from referral_engine.users.models import User
+
+TIMING_RULES = ("bind_delay", "delay", "send_hour")
+DECLINE_REASONS = (
+    "Client is in the middle of a claim dispute with the carrier",
+    "Already asked this client in person at the closing",
+    "Relationship is new and fragile; will ask at renewal",
+)
+
+
+def work_review_queue(
+    url: str, *, day: date, zone: ZoneInfo, rng: random.Random, principal: str
+) -> Counter[str]:
+    """Each producer reviews the asks that waited since an earlier day, mid-morning."""
+    now = datetime.combine(day, time(11), zone)
+    done: Counter[str] = Counter()
+    if day.weekday() >= 5:
+        return done
+    with unit_of_work(url) as session:
+        admin = users.find_by_email(session, email=principal)
+        waiting = [
+            ask
+            for ask, _ in asks_repository.listing(session, status=AskStatus.pending_review)
+            if ask.created_at < now - timedelta(hours=12)
+        ]
+        for ask in waiting:
+            reviewer = session.get(User, ask.producer_id) if ask.producer_id else admin
+            if reviewer is None:
+                continue
+            roll = rng.random()
+            try:
+                if roll < 0.55:
+                    review.approve_ask(session, ask_id=ask.id, user=reviewer, now=now)
+                    done["approved"] += 1
+                elif roll < 0.65:
+                    body = ask.draft_body.replace("Just reply", "Reply anytime", 1)
+                    review.approve_ask(
+                        session,
+                        ask_id=ask.id,
+                        user=reviewer,
+                        now=now,
+                        subject=ask.draft_subject,
+                        body=body,
+                    )
+                    done["approved with edits"] += 1
+                elif roll < 0.8:
+                    until = datetime.combine(day + timedelta(days=2), time(14), zone)
+                    review.defer_ask(session, ask_id=ask.id, user=reviewer, until=until, now=now)
+                    done["deferred"] += 1
+                elif roll < 0.9:
+                    reason = rng.choice(DECLINE_REASONS)
+                    review.decline_ask(
+                        session, ask_id=ask.id, user=reviewer, reason=reason, now=now
+                    )
+                    done["declined"] += 1
+                else:
+                    done["left waiting"] += 1
+            except (asks.ReviewRefused, asks.DraftRefused):
+                done["refused"] += 1
+    return done
+
+
+def ask_outcomes(session: Session) -> dict[str, Any]:
+    """Asks by status, the rules behind each status, and one explained example each."""
+    by_status: dict[str, dict[str, Any]] = {}
+    for ask, client in asks_repository.listing(session, limit=100_000):
+        status = str(ask.status)
+        entry = by_status.setdefault(status, {"count": 0, "rules": Counter(), "example": None})
+        entry["count"] += 1
+        deciding = [r for r in ask.reasons if r["rule"] not in TIMING_RULES]
+        for reason in deciding:
+            entry["rules"][reason["rule"]] += 1
+        if entry["example"] is None and deciding:
+            last = deciding[-1]
+            entry["example"] = f"{client.display_name}: {last['rule']} — {last['detail']}"
+    return by_status
+
+
+def print_asks(console: Console, asks: dict[str, Any], reviewed: dict[str, int]) -> None:
+    table = Table(title="Asks, and why", title_justify="left")
+    for column in ("Status", "Asks", "Rules that decided them", "For example"):
+        table.add_column(column, justify="right" if column == "Asks" else "left")
+    for status in AskStatus:
+        entry = asks.get(status.value)
+        if not entry:
+            continue
+        rules = ", ".join(f"{rule} {n}" for rule, n in entry["rules"].most_common())
+        table.add_row(status.value, str(entry["count"]), rules, entry["example"] or "")
+    console.print(table)
+    if reviewed:
+        done = ", ".join(f"{n} {what}" for what, n in sorted(reviewed.items()))
+        console.print(f"Producers worked the review queue: {done}.")
