@@ -23,3 +23,10 @@ def expire_ask(session: Session, payload: dict[str, Any], now: datetime) -> str 
     from referral_engine.decisions.service import expire_ask as expire
 
     return expire(session, ask_id=int(payload["ask_id"]), now=now)
+
+
+@handles("tasks.escalate_task")
+def escalate_task(session: Session, payload: dict[str, Any], now: datetime) -> str | None:
+    from referral_engine.tasks.service import escalate
+
+    return escalate(session, task_id=int(payload["task_id"]), now=now)

@@ -190,6 +190,8 @@ class ProviderSettings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     secret_key: str = ""
     imap_url: str = ""
+    # How long an ask may stay "sending" before recovery treats its sender as stopped.
+    send_lease_seconds: int = 600
 
     @property
     def email_configured(self) -> bool:

@@ -85,6 +85,34 @@ def run_due(
             break
         for job in claimed:
             report.merge(_run_one(url, job, at))
+    report.merge(_send(url, now or clock.now()))
+    return report
+
+
+def _poll_mailbox(url: str, now: datetime) -> Counter[str]:
+    """Email replies from REFERRAL_IMAP_URL, when one is configured."""
+    from referral_engine.replies.imap import MailboxError
+    from referral_engine.replies.mailbox import poll_mailbox
+    from referral_engine.settings import provider_settings
+
+    if not provider_settings().imap_url:
+        return Counter()
+    try:
+        return Counter({"mailbox:replies_read": poll_mailbox(url, now=now)})
+    except (MailboxError, ValueError):
+        log.exception("reading the replies mailbox failed; trying again next pass")
+        return Counter({"mailbox:failed": 1})
+
+
+def _send(url: str, now: datetime) -> TickReport:
+    """Due asks out through their providers, and asks a stopped sender left behind."""
+    from referral_engine.delivery.service import recover_stale, send_due
+
+    report = TickReport()
+    report.outcomes.update(_poll_mailbox(url, now))
+    report.outcomes.update(recover_stale(url, now=now))
+    report.outcomes.update(send_due(url, now=now))
+    report.ran["delivery.send_due"] += sum(report.outcomes.values())
     return report
 
 

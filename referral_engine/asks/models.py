@@ -23,6 +23,9 @@ class AskStatus(StrEnum):
     declined = "declined"
     failed = "failed"
     delivery_unknown = "delivery_unknown"
+    # No provider is configured for the channel: the message waits in the outbox,
+    # visible in the app and the API, and is never sent (a fresh install's safe default).
+    outbox = "outbox"
 
 
 # Statuses in which an ask may still go out: later events (an issue, a complaint) and
@@ -58,6 +61,12 @@ class Ask(Base):
     scheduled_for: Mapped[datetime | None] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Unguessable: carried by the Reply-To address, the tracked and unsubscribe links.
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    # Set (and committed) just before a provider is called: an ask found "sending" with
+    # this set after a crash may or may not have gone out.
+    sending_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    send_attempts: Mapped[int] = mapped_column(default=0)
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     policy_number: Mapped[str | None] = mapped_column(String(100))
     line_of_business: Mapped[str | None] = mapped_column(String(40))

@@ -7,6 +7,7 @@ window has passed. Every path writes its reasons on the ask's timeline.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -163,6 +164,7 @@ def _new_ask(
         client_id=client.id,
         trigger_event_id=event.id,
         moment_key=key,
+        token=secrets.token_urlsafe(16),
         trigger=event.type,
         moment_at=event.occurred_at,
         evidence=signal.evidence,

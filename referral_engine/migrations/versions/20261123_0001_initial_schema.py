@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 10:57:29.349188
+Create Date: 2026-11-23 11:37:26.607656
 """
 
 from collections.abc import Sequence
@@ -231,6 +231,9 @@ def upgrade() -> None:
         sa.Column("scheduled_for", sa.DateTime(timezone=True), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("token", sa.String(length=40), nullable=False),
+        sa.Column("sending_started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("send_attempts", sa.Integer(), nullable=False),
         sa.Column("producer_id", sa.Integer(), nullable=True),
         sa.Column("policy_number", sa.String(length=100), nullable=True),
         sa.Column("line_of_business", sa.String(length=40), nullable=True),
@@ -262,6 +265,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_asks")),
         sa.UniqueConstraint("moment_key", name=op.f("uq_asks_moment_key")),
+        sa.UniqueConstraint("token", name=op.f("uq_asks_token")),
     )
     with op.batch_alter_table("asks", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_asks_client_id"), ["client_id"], unique=False)
@@ -327,11 +331,233 @@ def upgrade() -> None:
     with op.batch_alter_table("ask_entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ask_entries_ask_id"), ["ask_id"], unique=False)
 
+    op.create_table(
+        "clicks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ask_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("first", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ask_id"], ["asks.id"], name=op.f("fk_clicks_ask_id_asks"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_clicks")),
+    )
+    with op.batch_alter_table("clicks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_clicks_ask_id"), ["ask_id"], unique=False)
+
+    op.create_table(
+        "messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ask_id", sa.Integer(), nullable=True),
+        sa.Column("client_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("to", sa.String(length=320), nullable=False),
+        sa.Column("subject", sa.Text(), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("provider_id", sa.String(length=200), nullable=True),
+        sa.Column("error_code", sa.String(length=20), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("status_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["ask_id"], ["asks.id"], name=op.f("fk_messages_ask_id_asks"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"],
+            ["clients.id"],
+            name=op.f("fk_messages_client_id_clients"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
+    )
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_messages_ask_id"), ["ask_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_messages_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_messages_provider_id"), ["provider_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_messages_status"), ["status"], unique=False)
+
+    op.create_table(
+        "replies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("provider_id", sa.String(length=300), nullable=False),
+        sa.Column("ask_id", sa.Integer(), nullable=True),
+        sa.Column("client_id", sa.Integer(), nullable=True),
+        sa.Column("sender", sa.String(length=320), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("raw", sa.Text(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("why", sa.Text(), nullable=False),
+        sa.Column(
+            "prospects", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ask_id"], ["asks.id"], name=op.f("fk_replies_ask_id_asks"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"],
+            ["clients.id"],
+            name=op.f("fk_replies_client_id_clients"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_replies")),
+        sa.UniqueConstraint("channel", "provider_id", name=op.f("uq_replies_channel_provider_id")),
+    )
+    with op.batch_alter_table("replies", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_replies_ask_id"), ["ask_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_replies_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_replies_kind"), ["kind"], unique=False)
+        batch_op.create_index(batch_op.f("ix_replies_received_at"), ["received_at"], unique=False)
+
+    op.create_table(
+        "referrals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("captured_via", sa.String(length=20), nullable=False),
+        sa.Column("needs_confirmation", sa.Boolean(), nullable=False),
+        sa.Column("first_name", sa.String(length=100), nullable=True),
+        sa.Column("last_name", sa.String(length=100), nullable=True),
+        sa.Column("email", sa.String(length=320), nullable=True),
+        sa.Column("mobile", sa.String(length=20), nullable=True),
+        sa.Column("company", sa.String(length=200), nullable=True),
+        sa.Column("line_of_business", sa.String(length=40), nullable=True),
+        sa.Column("referred_by_kind", sa.String(length=20), nullable=False),
+        sa.Column("referred_by_client_id", sa.Integer(), nullable=True),
+        sa.Column("referred_by_external_id", sa.String(length=200), nullable=True),
+        sa.Column("referred_by_name", sa.String(length=200), nullable=True),
+        sa.Column("ask_id", sa.Integer(), nullable=True),
+        sa.Column("reply_id", sa.Integer(), nullable=True),
+        sa.Column("tags", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ask_id"], ["asks.id"], name=op.f("fk_referrals_ask_id_asks"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["referred_by_client_id"],
+            ["clients.id"],
+            name=op.f("fk_referrals_referred_by_client_id_clients"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reply_id"],
+            ["replies.id"],
+            name=op.f("fk_referrals_reply_id_replies"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_referrals")),
+    )
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_referrals_email"), ["email"], unique=False)
+        batch_op.create_index(batch_op.f("ix_referrals_mobile"), ["mobile"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_referrals_referred_by_client_id"),
+            ["referred_by_client_id"],
+            unique=False,
+        )
+        batch_op.create_index(batch_op.f("ix_referrals_status"), ["status"], unique=False)
+
+    op.create_table(
+        "tasks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("priority", sa.String(length=10), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("assignee_id", sa.Integer(), nullable=True),
+        sa.Column("client_id", sa.Integer(), nullable=True),
+        sa.Column("ask_id", sa.Integer(), nullable=True),
+        sa.Column("reply_id", sa.Integer(), nullable=True),
+        sa.Column("referral_id", sa.Integer(), nullable=True),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("escalated_to_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("done_by", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["ask_id"], ["asks.id"], name=op.f("fk_tasks_ask_id_asks"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["assignee_id"], ["users.id"], name=op.f("fk_tasks_assignee_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"],
+            ["clients.id"],
+            name=op.f("fk_tasks_client_id_clients"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["escalated_to_id"], ["users.id"], name=op.f("fk_tasks_escalated_to_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["referral_id"],
+            ["referrals.id"],
+            name=op.f("fk_tasks_referral_id_referrals"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reply_id"],
+            ["replies.id"],
+            name=op.f("fk_tasks_reply_id_replies"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tasks")),
+        sa.UniqueConstraint("key", name=op.f("uq_tasks_key")),
+    )
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tasks_assignee_id"), ["assignee_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_tasks_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_tasks_due_at"), ["due_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_tasks_kind"), ["kind"], unique=False)
+        batch_op.create_index(batch_op.f("ix_tasks_status"), ["status"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tasks_status"))
+        batch_op.drop_index(batch_op.f("ix_tasks_kind"))
+        batch_op.drop_index(batch_op.f("ix_tasks_due_at"))
+        batch_op.drop_index(batch_op.f("ix_tasks_client_id"))
+        batch_op.drop_index(batch_op.f("ix_tasks_assignee_id"))
+
+    op.drop_table("tasks")
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_referrals_status"))
+        batch_op.drop_index(batch_op.f("ix_referrals_referred_by_client_id"))
+        batch_op.drop_index(batch_op.f("ix_referrals_mobile"))
+        batch_op.drop_index(batch_op.f("ix_referrals_email"))
+
+    op.drop_table("referrals")
+    with op.batch_alter_table("replies", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_replies_received_at"))
+        batch_op.drop_index(batch_op.f("ix_replies_kind"))
+        batch_op.drop_index(batch_op.f("ix_replies_client_id"))
+        batch_op.drop_index(batch_op.f("ix_replies_ask_id"))
+
+    op.drop_table("replies")
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_messages_status"))
+        batch_op.drop_index(batch_op.f("ix_messages_provider_id"))
+        batch_op.drop_index(batch_op.f("ix_messages_client_id"))
+        batch_op.drop_index(batch_op.f("ix_messages_ask_id"))
+
+    op.drop_table("messages")
+    with op.batch_alter_table("clicks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_clicks_ask_id"))
+
+    op.drop_table("clicks")
     with op.batch_alter_table("ask_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ask_entries_ask_id"))
 

@@ -1,0 +1,238 @@
+"""The links in an ask: tracked click, introduce-someone page, unsubscribe; the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from referral_engine import clock
+from referral_engine.agency.service import load_settings, secret_key
+from referral_engine.asks.models import Ask
+from referral_engine.contacts.models import Client
+from referral_engine.delivery import links, repository
+from referral_engine.delivery.models import Click
+from referral_engine.events.schemas import normalized_email
+from referral_engine.referrals.service import ProspectFacts, capture_from_client
+from referral_engine.replies import repository as replies_repository
+from referral_engine.replies.service import opt_out_email
+from referral_engine.tasks import service as tasks
+from referral_engine.web.deps import ApiUser, DbSession
+from referral_engine.web.pages.views import render
+
+router = APIRouter()
+
+
+def _ask(session: DbSession, value: str, purpose: str) -> tuple[Ask, Client] | None:
+    token = links.unsign(value, purpose=purpose, key=secret_key(session))
+    ask = replies_repository.ask_by_token(session, token=token) if token else None
+    client = session.get(Client, ask.client_id) if ask else None
+    return (ask, client) if ask and client else None
+
+
+def _gone(request: Request) -> HTMLResponse:
+    response = render(request, "link_gone.html", None)
+    response.status_code = 404
+    return response
+
+
+@router.get("/r/{value}", include_in_schema=False)
+def tracked_link(request: Request, session: DbSession, value: str) -> Response:
+    """Record the click (first or repeat) and go to the introduce-someone page."""
+    found = _ask(session, value, links.TRACK)
+    if found is None:
+        return _gone(request)
+    ask, client = found
+    now = clock.now()
+    earlier = repository.clicks(session, ask_id=ask.id)
+    session.add(Click(ask_id=ask.id, at=now, first=not earlier))
+    session.flush()
+    if earlier:
+        tasks.create(
+            session,
+            key=f"click:{ask.id}:{len(earlier) + 1}",
+            kind="repeat_click",
+            title=f"{client.display_name} opened the introduce link again",
+            detail=f"Click {len(earlier) + 1} on ask {ask.id}: they may be about to refer someone.",
+            now=now,
+            assignee_id=tasks.assignee_for(session, ask),
+            client_id=client.id,
+            ask_id=ask.id,
+        )
+    key = secret_key(session)
+    target = f"/refer/{links.sign(ask.token, purpose=links.REFER, key=key)}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/refer/{value}", response_class=HTMLResponse, include_in_schema=False)
+def refer_form(request: Request, session: DbSession, value: str) -> HTMLResponse:
+    found = _ask(session, value, links.REFER)
+    if found is None:
+        return _gone(request)
+    _, client = found
+    agency = load_settings(session).agency.name
+    return render(request, "refer.html", None, client=client, agency=agency, error=None, done=False)
+
+
+@router.post("/refer/{value}", response_class=HTMLResponse, include_in_schema=False)
+def refer_submit(
+    request: Request,
+    session: DbSession,
+    value: str,
+    first_name: str = Form(""),
+    last_name: str = Form(""),
+    mobile: str = Form(""),
+    email: str = Form(""),
+    note: str = Form(""),
+) -> HTMLResponse:
+    """One step: the client names a person; it becomes a referral and a task at once."""
+    found = _ask(session, value, links.REFER)
+    if found is None:
+        return _gone(request)
+    ask, client = found
+    settings = load_settings(session)
+    prospect, error = _prospect(first_name, last_name, mobile, email, settings.agency.phone_region)
+    if error:
+        response = render(
+            request,
+            "refer.html",
+            None,
+            client=client,
+            agency=settings.agency.name,
+            error=error,
+            done=False,
+        )
+        response.status_code = 422
+        return response
+    now = clock.now()
+    referral = capture_from_client(
+        session,
+        prospect=prospect,
+        client=client,
+        ask=ask,
+        captured_via="page",
+        now=now,
+        notes=note.strip()[:2000],
+    )
+    tasks.create(
+        session,
+        key=f"referral:{referral.id}",
+        kind="referral",
+        title=f"{client.display_name} introduced {prospect.display}",
+        detail=f"From the introduce-someone page after ask {ask.id}. {note.strip()[:500]}",
+        now=now,
+        hot=True,
+        assignee_id=tasks.assignee_for(session, ask),
+        client_id=client.id,
+        ask_id=ask.id,
+        referral_id=referral.id,
+    )
+    return render(
+        request,
+        "refer.html",
+        None,
+        client=client,
+        agency=settings.agency.name,
+        error=None,
+        done=True,
+    )
+
+
+def _prospect(
+    first: str, last: str, mobile: str, email: str, region: str
+) -> tuple[ProspectFacts, str | None]:
+    import phonenumbers
+
+    first, last, mobile, email = (v.strip()[:100] for v in (first, last, mobile, email))
+    if not (first or last):
+        return ProspectFacts(), "Please give the person's name."
+    if not (mobile or email):
+        return ProspectFacts(), "Please give a phone number or an email so we can reach them."
+    phone = None
+    if mobile:
+        try:
+            parsed = phonenumbers.parse(mobile, region)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if parsed is None or not phonenumbers.is_valid_number(parsed):
+            return ProspectFacts(), "That phone number does not look right."
+        phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    address = None
+    if email:
+        try:
+            address = normalized_email(email)
+        except ValueError:
+            return ProspectFacts(), "That email address does not look right."
+    return ProspectFacts(first or None, last or None, address, phone), None
+
+
+@router.get("/u/{value}", response_class=HTMLResponse, include_in_schema=False)
+def unsubscribe_page(request: Request, session: DbSession, value: str) -> HTMLResponse:
+    found = _ask(session, value, links.UNSUBSCRIBE)
+    if found is None:
+        return _gone(request)
+    _, client = found
+    agency = load_settings(session).agency.name
+    return render(
+        request,
+        "unsubscribe.html",
+        None,
+        agency=agency,
+        done=client.email_opted_out,
+        address=_masked(client.email or ""),
+    )
+
+
+@router.post("/u/{value}", response_class=HTMLResponse, include_in_schema=False)
+def unsubscribe(request: Request, session: DbSession, value: str) -> HTMLResponse:
+    """Unsubscribe at once: the page's button, or a mail client's RFC 8058 one-click POST."""
+    found = _ask(session, value, links.UNSUBSCRIBE)
+    if found is None:
+        return _gone(request)
+    _, client = found
+    if not client.email_opted_out:
+        opt_out_email(session, client, now=clock.now())
+    agency = load_settings(session).agency.name
+    return render(
+        request,
+        "unsubscribe.html",
+        None,
+        agency=agency,
+        done=True,
+        address=_masked(client.email or ""),
+    )
+
+
+def _masked(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else ""
+
+
+@router.get("/api/v1/messages", tags=["delivery"])
+def list_messages(
+    user: ApiUser,
+    session: DbSession,
+    status: str | None = Query(None, description="outbox, sending, sent, delivered, …"),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> list[dict[str, Any]]:
+    """Outbound messages; ``status=outbox`` lists what waits because no provider is set."""
+    return [
+        {
+            "id": m.id,
+            "ask_id": m.ask_id,
+            "channel": m.channel,
+            "to": m.to,
+            "subject": m.subject,
+            "body": m.body,
+            "status": m.status,
+            "provider_id": m.provider_id,
+            "error_code": m.error_code,
+            "error": m.error,
+            "attempts": m.attempts,
+            "created_at": m.created_at.isoformat(),
+            "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+        }
+        for m in repository.messages(session, status=status, limit=limit, offset=offset)
+    ]

@@ -1,0 +1,59 @@
+"""Messages that left (or wait in the outbox) and the clicks on their links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from referral_engine.db import Base, UtcDateTime
+
+
+class MessageStatus(StrEnum):
+    outbox = "outbox"  # no provider for the channel: shown, never sent
+    sending = "sending"
+    sent = "sent"  # the provider accepted it
+    delivered = "delivered"
+    undelivered = "undelivered"
+    failed = "failed"
+    delivery_unknown = "delivery_unknown"
+
+
+class Message(Base):
+    """One outbound message: an ask, or an answer the service gives (HELP)."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ask_id: Mapped[int | None] = mapped_column(
+        ForeignKey("asks.id", ondelete="CASCADE"), index=True
+    )
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default="ask")
+    channel: Mapped[str] = mapped_column(String(10))
+    to: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[MessageStatus] = mapped_column(String(20), index=True)
+    provider_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Click(Base):
+    """A click on an ask's tracked link: the first, and every repeat."""
+
+    __tablename__ = "clicks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,72 @@
+"""The tasks API: work for producers and CSRs, with due times."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from referral_engine import clock
+from referral_engine.tasks import service as tasks
+from referral_engine.tasks.models import Task, TaskStatus
+from referral_engine.users.models import User
+from referral_engine.web.deps import ApiUser, DbSession
+from referral_engine.web.problems import Problem
+
+router = APIRouter(tags=["tasks"])
+
+
+def task_read(task: Task, names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "kind": task.kind,
+        "priority": task.priority,
+        "title": task.title,
+        "detail": task.detail,
+        "status": task.status,
+        "assignee": names.get(task.assignee_id or 0),
+        "client_id": task.client_id,
+        "ask_id": task.ask_id,
+        "reply_id": task.reply_id,
+        "referral_id": task.referral_id,
+        "due_at": task.due_at.isoformat(),
+        "escalated_at": task.escalated_at.isoformat() if task.escalated_at else None,
+        "escalated_to": names.get(task.escalated_to_id or 0),
+        "created_at": task.created_at.isoformat(),
+        "done_at": task.done_at.isoformat() if task.done_at else None,
+    }
+
+
+def user_emails(session: DbSession) -> dict[int, str]:
+    return {u.id: u.email for u in session.scalars(select(User))}
+
+
+@router.get("/api/v1/tasks")
+def list_tasks(
+    user: ApiUser,
+    session: DbSession,
+    assignee: str | None = Query(None, description="an email, or 'me'"),
+    status: TaskStatus | None = None,
+    limit: int = Query(200, ge=1, le=1000),
+) -> list[dict[str, Any]]:
+    """Producer and CSR tasks with due times, soonest due first."""
+    names = user_emails(session)
+    query = select(Task)
+    if assignee:
+        wanted = user.email if assignee == "me" else assignee.strip().lower()
+        ids = [i for i, e in names.items() if e == wanted]
+        query = query.where(Task.assignee_id.in_(ids) | Task.escalated_to_id.in_(ids))
+    if status:
+        query = query.where(Task.status == status)
+    rows = session.scalars(query.order_by(Task.due_at, Task.id).limit(limit))
+    return [task_read(t, names) for t in rows]
+
+
+@router.post("/api/v1/tasks/{task_id}/done")
+def complete_task(task_id: int, user: ApiUser, session: DbSession) -> dict[str, Any]:
+    try:
+        task = tasks.complete(session, task_id=task_id, user=user, now=clock.now())
+    except tasks.TaskNotFound as exc:
+        raise Problem(404, "No such task", str(exc), kind="not-found") from exc
+    return task_read(task, user_emails(session))
