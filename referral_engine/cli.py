@@ -298,9 +298,11 @@ def demo(
 
 
 from referral_engine.asks.cli import asks_app, templates_app  # noqa: E402 - after `app`
+from referral_engine.replies.cli import replies_app  # noqa: E402
 
 app.add_typer(asks_app, name="asks")
 app.add_typer(templates_app, name="templates")
+app.add_typer(replies_app, name="replies")
 
 
 def run() -> None:

@@ -21,6 +21,8 @@ from referral_engine.cli import app as cli_app
 from referral_engine.db import dispose_all, engine_for
 from referral_engine.models import Base
 from referral_engine.setup import initialize
+from tests.smtp_server import smtp_certificate, smtp_server  # noqa: F401 - fixtures
+from tests.twilio_double import twilio_double  # noqa: F401 - fixtures
 
 if TYPE_CHECKING:
     from tests.agency import Agency

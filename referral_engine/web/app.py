@@ -7,7 +7,10 @@ from fastapi import FastAPI
 from referral_engine import __version__
 from referral_engine.asks.endpoints import router as asks_router
 from referral_engine.db import normalize_url
+from referral_engine.delivery.endpoints import router as delivery_router
 from referral_engine.events.endpoints import router as events_router
+from referral_engine.replies.endpoints import router as replies_router
+from referral_engine.tasks.endpoints import router as tasks_router
 from referral_engine.web import problems
 from referral_engine.web.pages.views import mount_pages
 
@@ -22,6 +25,9 @@ def create_app(db_url: str) -> FastAPI:
     problems.install(app)
     app.include_router(events_router)
     app.include_router(asks_router)
+    app.include_router(delivery_router)
+    app.include_router(replies_router)
+    app.include_router(tasks_router)
     mount_pages(app)
 
     @app.get("/healthz", tags=["operations"])

@@ -25,7 +25,16 @@ def test_a_principal_signs_in_and_reaches_every_page(live_server, page) -> None:
     sign_in(page, live_server.url)
     links = page.locator("nav a")
     targets = [links.nth(i).get_attribute("href") for i in range(links.count())]
-    assert {"/", "/review", "/asks", "/contacts", "/inputs", "/settings"} <= set(targets)
+    assert {
+        "/",
+        "/review",
+        "/asks",
+        "/tasks",
+        "/outbox",
+        "/contacts",
+        "/inputs",
+        "/settings",
+    } <= set(targets)
     for href in targets:
         response = page.goto(live_server.url + href)
         assert response is not None and response.status == 200, href

@@ -27,6 +27,8 @@ NAVIGATION = [
     ("/", "Dashboard"),
     ("/review", "Review queue"),
     ("/asks", "Asks"),
+    ("/tasks", "Tasks"),
+    ("/outbox", "Outbox"),
     ("/contacts", "Contacts"),
     ("/inputs", "Inputs"),
     ("/settings", "Settings"),
@@ -87,7 +89,7 @@ def logout(request: Request) -> RedirectResponse:
 
 
 def mount_pages(app: FastAPI) -> None:
-    from referral_engine.web.pages import asks, contacts, dashboard, inputs, settings_page
+    from referral_engine.web.pages import asks, contacts, dashboard, inputs, settings_page, work
 
     with unit_of_work(app.state.db_url) as session:
         key = secret_key(session)
@@ -105,5 +107,5 @@ def mount_pages(app: FastAPI) -> None:
         return RedirectResponse("/login", status_code=303)
 
     app.include_router(router)
-    for module in (dashboard, asks, contacts, inputs, settings_page):
+    for module in (dashboard, asks, work, contacts, inputs, settings_page):
         app.include_router(module.router)
