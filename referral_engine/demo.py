@@ -25,7 +25,15 @@ from rich.table import Table
 from referral_engine import clock
 from referral_engine.agency.service import load_settings, save_settings
 from referral_engine.db import normalize_url, unit_of_work
-from referral_engine.demo_people import ask_outcomes, print_asks, work_review_queue
+from referral_engine.demo_network import DemoNetwork, DemoProviders
+from referral_engine.demo_people import (
+    ask_outcomes,
+    print_asks,
+    print_replies,
+    reply_outcomes,
+    work_review_queue,
+    work_tasks,
+)
 from referral_engine.events.service import RawEvent, ingest_retrying
 from referral_engine.reports import service as reports
 from referral_engine.settings import AgencySettings
@@ -191,8 +199,11 @@ class Agency:
             out.append(self.policy_event(client, day, "renewal", client.company is not None))
         if self.clients and rng.random() < 0.35:
             out.append(self.feedback_event(rng.choice(self.clients), day))
-        if self.clients and rng.random() < 0.15:
-            client = rng.choice(self.clients)
+        if self.clients and rng.random() < 0.2:
+            # New clients call most: a billing question or a first claim right after
+            # the bind is what holds an ask back.
+            recent = self.clients[-6:]
+            client = rng.choice(recent if rng.random() < 0.7 else self.clients)
             issue_id = f"T-{self.next('issue')}"
             self.open_issues.append((client, issue_id, day))
             out.append(
@@ -311,21 +322,43 @@ def run_demo(url: str, *, weeks: int, seed: int, console: Console) -> dict[str, 
     ingested: Counter[str] = Counter()
     worked = TickReport()
     reviewed: Counter[str] = Counter()
+    worked_tasks: Counter[str] = Counter()
+    network = DemoNetwork(random.Random(seed + 1))
+    providers = DemoProviders.for_network(network)
+
+    def tick(at: datetime) -> None:
+        network.now = at
+        network.deliver_answers(url, until=at)
+        worked.merge(run_due(url, now=at, providers=providers))
+
     day = start_day
     with console.status("Running the simulated agency…"):
         while day < end.astimezone(ZONE).date():
+            tick(_at(day, 10))  # the send slot
             reviewed.update(
                 work_review_queue(url, day=day, zone=ZONE, rng=agency.rng, principal=STAFF[0][0])
             )
+            tick(_at(day, 13))
+            worked_tasks.update(
+                work_tasks(url, day=day, at=time(13, 15), zone=ZONE, rng=agency.rng)
+            )
             ingested.update(_feed_day(url, agency, day, settings))
-            worked.merge(run_due(url, now=_end_of(day)))
+            tick(_at(day, 17, 30))
+            worked_tasks.update(
+                work_tasks(url, day=day, at=time(17, 45), zone=ZONE, rng=agency.rng)
+            )
+            tick(_end_of(day))
             day += timedelta(days=1)
-    clock_now = end
-    worked.merge(run_due(url, now=clock_now))
+    tick(end)
     summary = _summary(url, weeks=weeks, ingested=ingested, worked=worked, end=end)
     summary["reviewed"] = dict(reviewed)
+    summary["tasks"] = dict(worked_tasks)
     _print(console, summary, result.credentials)
     return summary
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), ZONE).astimezone(UTC)
 
 
 def _end_of(day: date) -> datetime:
@@ -375,9 +408,13 @@ def _summary(
     url: str, *, weeks: int, ingested: Counter[str], worked: TickReport, end: datetime
 ) -> dict[str, Any]:
     with unit_of_work(url) as session:
-        recent = reports.recent_weeks(session, until=reports.week_of(end), count=weeks + 1)
+        recent = reports.recent_weeks(
+            session, until=reports.current_week(session, end), count=weeks + 1
+        )
         asks = ask_outcomes(session)
+        replies = reply_outcomes(session)
     return {
+        "replies": replies,
         "asks": asks,
         "weeks": weeks,
         "events": dict(ingested),
@@ -397,12 +434,13 @@ def _print(console: Console, summary: dict[str, Any], credentials: users.Credent
     )
     table = Table(title="Week by week", title_justify="left")
     table.add_column("Week")
-    for _, label in reports.ALL_LABELS:
+    for _, label in reports.HEADLINE:
         table.add_column(label, justify="right")
     for week in summary["weekly"]:
-        table.add_row(week["week"], *(str(week.get(key, 0)) for key, _ in reports.ALL_LABELS))
+        table.add_row(week["week"], *(str(week.get(key, 0)) for key, _ in reports.HEADLINE))
     console.print(table)
     print_asks(console, summary["asks"], summary.get("reviewed", {}))
+    print_replies(console, summary.get("replies", {}), summary.get("tasks", {}))
     console.print(
         "Sign in as principal@lakeside.example with password demo-principal"
         + (f" (or {credentials.email} / {credentials.password})" if credentials.created else "")

@@ -115,3 +115,60 @@ def print_asks(console: Console, asks: dict[str, Any], reviewed: dict[str, int])
     if reviewed:
         done = ", ".join(f"{n} {what}" for what, n in sorted(reviewed.items()))
         console.print(f"Producers worked the review queue: {done}.")
+
+
+def work_tasks(
+    url: str, *, day: date, at: time, zone: ZoneInfo, rng: random.Random
+) -> Counter[str]:
+    """Twice a day people work their open tasks: most get done the same day."""
+    from sqlalchemy import select
+
+    from referral_engine.tasks import service as tasks
+    from referral_engine.tasks.models import Task, TaskStatus
+
+    now = datetime.combine(day, at, zone)
+    done: Counter[str] = Counter()
+    if day.weekday() >= 5:
+        return done
+    with unit_of_work(url) as session:
+        open_tasks = session.scalars(
+            select(Task).where(Task.status == TaskStatus.open, Task.created_at <= now)
+        ).all()
+        for task in open_tasks:
+            worker = session.get(User, task.assignee_id) if task.assignee_id else None
+            if worker is not None and rng.random() < 0.8:
+                tasks.complete(session, task_id=task.id, user=worker, now=now)
+                done["done"] += 1
+    return done
+
+
+def reply_outcomes(session: Session) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from referral_engine.replies.models import Reply
+    from referral_engine.tasks.models import Task
+
+    kinds = dict(session.execute(select(Reply.kind, func.count()).group_by(Reply.kind)).all())
+    escalated = session.scalar(
+        select(func.count()).select_from(Task).where(Task.escalated_at.is_not(None))
+    )
+    example = session.scalars(select(Reply).where(Reply.kind == "hot").limit(1)).first()
+    return {
+        "kinds": {str(k): int(v) for k, v in kinds.items()},
+        "escalated": int(escalated or 0),
+        "example": f"“{example.text}” — {example.why}" if example else "",
+    }
+
+
+def print_replies(console: Console, replies: dict[str, Any], tasks: dict[str, int]) -> None:
+    kinds = replies.get("kinds", {})
+    if not kinds:
+        return
+    read = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(kinds.items()))
+    console.print(f"Replies came back and were read: {read}.")
+    if replies.get("example"):
+        console.print(f"  For example {replies['example']}", highlight=False)
+    console.print(
+        f"Tasks: {tasks.get('done', 0)} worked by the team; "
+        f"{replies.get('escalated', 0)} escalated to the principal when overdue."
+    )

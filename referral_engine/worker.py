@@ -14,13 +14,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from referral_engine import clock
 from referral_engine.db import unit_of_work
 from referral_engine.jobs import service as jobs
+
+if TYPE_CHECKING:
+    from referral_engine.delivery.providers import Providers
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +75,12 @@ def _load_handlers() -> None:
 
 
 def run_due(
-    url: str, *, now: datetime | None = None, batch: int = 50, max_batches: int = 10_000
+    url: str,
+    *,
+    now: datetime | None = None,
+    batch: int = 50,
+    max_batches: int = 10_000,
+    providers: Providers | None = None,
 ) -> TickReport:
     """Run every job due at ``now`` (including work that running it makes due), then return."""
     _load_handlers()
@@ -85,7 +93,7 @@ def run_due(
             break
         for job in claimed:
             report.merge(_run_one(url, job, at))
-    report.merge(_send(url, now or clock.now()))
+    report.merge(_send(url, now or clock.now(), providers))
     return report
 
 
@@ -104,14 +112,14 @@ def _poll_mailbox(url: str, now: datetime) -> Counter[str]:
         return Counter({"mailbox:failed": 1})
 
 
-def _send(url: str, now: datetime) -> TickReport:
+def _send(url: str, now: datetime, providers: Providers | None) -> TickReport:
     """Due asks out through their providers, and asks a stopped sender left behind."""
     from referral_engine.delivery.service import recover_stale, send_due
 
     report = TickReport()
     report.outcomes.update(_poll_mailbox(url, now))
-    report.outcomes.update(recover_stale(url, now=now))
-    report.outcomes.update(send_due(url, now=now))
+    report.outcomes.update(recover_stale(url, now=now, providers=providers))
+    report.outcomes.update(send_due(url, now=now, providers=providers))
     report.ran["delivery.send_due"] += sum(report.outcomes.values())
     return report
 

@@ -34,7 +34,7 @@ def demo_output(cli: CliRunner, demo_db: str) -> str:
 
 def test_demo_prints_the_agency_summary_and_the_weekly_table(demo_output: str) -> None:
     assert "Lakeside Insurance Group — 4 simulated weeks" in demo_output
-    assert "Binds detected" in demo_output
+    assert "Week by week" in demo_output
     assert "2026-W47" in demo_output
     assert "principal@lakeside.example" in demo_output
 
@@ -106,3 +106,22 @@ def test_demo_shows_asks_scheduled_capped_and_reviewed_with_reasons(
     assert statuses.get("scheduled", 0) > 0 and statuses.get("suppressed", 0) > 0
     assert {"bind_delay", "send_hour", "frequency_cap", "needs_review", "open_issue"} <= rules
     assert "approved" in reviews
+
+
+def test_demo_sends_through_the_sender_and_replies_come_back_through_the_reply_code(
+    demo_output: str, demo_db: str
+) -> None:
+    from referral_engine.asks.models import Ask
+    from referral_engine.delivery.models import Message
+    from referral_engine.replies.models import Reply
+    from referral_engine.tasks.models import Task
+
+    assert "Replies came back and were read" in demo_output
+    with unit_of_work(demo_db) as session:
+        sent = session.scalar(select(func.count()).select_from(Ask).where(Ask.status == "sent"))
+        messages = session.scalar(select(func.count()).select_from(Message))
+        kinds = set(session.scalars(select(Reply.kind)))
+        tasks = session.scalar(select(func.count()).select_from(Task))
+    assert sent and messages == sent
+    assert "hot" in kinds
+    assert tasks and tasks >= len(kinds)

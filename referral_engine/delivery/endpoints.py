@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from referral_engine import clock
 from referral_engine.agency.service import load_settings, secret_key
+from referral_engine.asks import service as asks
 from referral_engine.asks.models import Ask
 from referral_engine.contacts.models import Client
 from referral_engine.delivery import links, repository
@@ -190,9 +191,18 @@ def unsubscribe(request: Request, session: DbSession, value: str) -> HTMLRespons
     found = _ask(session, value, links.UNSUBSCRIBE)
     if found is None:
         return _gone(request)
-    _, client = found
+    ask, client = found
     if not client.email_opted_out:
-        opt_out_email(session, client, now=clock.now())
+        now = clock.now()
+        opt_out_email(session, client, now=now)
+        asks.record(
+            session,
+            ask,
+            kind="status",
+            status="opted_out",
+            detail="the client unsubscribed from email by the link",
+            now=now,
+        )
     agency = load_settings(session).agency.name
     return render(
         request,

@@ -15,8 +15,8 @@ from referral_engine.reports import service as reports
 
 
 def print_weekly(url: str, *, week: str | None, fmt: str, console: Console) -> None:
-    chosen = reports.parse_week(week) if week else reports.week_of(clock.now())
     with unit_of_work(url) as session:
+        chosen = reports.parse_week(week) if week else reports.current_week(session, clock.now())
         numbers = reports.weekly(session, week=chosen)
     document = numbers.as_dict()
     if fmt == "json":

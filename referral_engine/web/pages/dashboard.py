@@ -16,7 +16,18 @@ router = APIRouter(include_in_schema=False)
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, session: DbSession, week: str | None = None) -> HTMLResponse:
     user = page_user(request, session)
-    chosen = reports.parse_week(week) if week else reports.week_of(clock.now())
+    try:
+        chosen = reports.parse_week(week) if week else reports.current_week(session, clock.now())
+    except reports.BadWeek:
+        chosen = reports.current_week(session, clock.now())
     numbers = reports.weekly(session, week=chosen)
     recent = reports.recent_weeks(session, until=chosen, count=6)
-    return render(request, "dashboard.html", user, numbers=numbers, recent=recent, week=chosen)
+    return render(
+        request,
+        "dashboard.html",
+        user,
+        numbers=numbers,
+        recent=recent,
+        week=chosen,
+        details=reports.DETAIL,
+    )
