@@ -33,7 +33,7 @@ import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -182,6 +182,9 @@ class _RecordingHandler:
         self.envelopes: list[Envelope] = []
         self.failures: dict[Stage, list[str]] = {"RCPT": [], "DATA": []}
         self.always: dict[Stage, str | None] = {"RCPT": None, "DATA": None}
+        # A test's hook, called with the number of messages accepted so far, after a
+        # message is stored and before "250" is answered (the kill test stops here).
+        self.after_data: Callable[[int], None] | None = None
 
     def planned_failure(self, stage: Stage) -> str | None:
         with self.lock:
@@ -220,6 +223,9 @@ class _RecordingHandler:
                     content=content,
                 )
             )
+            accepted = len(self.envelopes)
+        if self.after_data is not None:
+            self.after_data(accepted)
         return "250 Message accepted for delivery"
 
 
@@ -241,6 +247,14 @@ class SmtpServer:
         self._handler = _RecordingHandler()
         self._controller: Controller | None = None
         self.port = 0
+
+    @property
+    def after_data(self) -> Callable[[int], None] | None:
+        return self._handler.after_data
+
+    @after_data.setter
+    def after_data(self, hook: Callable[[int], None] | None) -> None:
+        self._handler.after_data = hook
 
     # -- what tests read ------------------------------------------------------------
 

@@ -127,6 +127,9 @@ def _claim(
         claimed.append(
             Outgoing(ask.id, message.id, ask.channel, to, subject, body, ask.token, started)
         )
+        # One at a time: an ask is marked "sending" only just before its own provider
+        # call, so a sender that dies leaves at most one ask in doubt, not a batch.
+        break
     return claimed, decided
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 
 from tests.agency import Agency, bind
+from tests.smtp_server import SmtpServer
 from tests.twilio_double import TwilioDouble
 
 CLIENTS = 30
@@ -76,3 +77,57 @@ def test_killed_senders_never_send_twice_and_lose_nothing(
     assert max(per_number.values()) == 1, f"sent twice: {per_number.most_common(3)}"
     statuses = Counter(a["status"] for a in agency.asks(limit="1000"))
     assert statuses == {"sent": CLIENTS}
+
+
+def test_killed_email_senders_never_send_twice_and_leave_the_rest_to_a_person(
+    agency: Agency, smtp_server: SmtpServer
+) -> None:
+    """SMTP cannot be asked what it took: an ask its sender died on is not sent again but
+    becomes delivery_unknown with a task for its producer."""
+    agency.configure('[agency]\npostal_address = "200 W Lake St, Chicago, IL 60606"\n')
+    emails = [
+        {**document, "client": {**document["client"], "preferred_channel": "email"}}  # type: ignore[dict-item]
+        for document in batch()
+    ]
+    agency.feed(*emails, now="2026-11-25T22:00:00Z")
+    agency.tick("2026-11-25T23:00:00Z")
+    env = {
+        **os.environ,
+        "REFERRAL_DB": agency.url,
+        "REFERRAL_NOW": DUE,
+        "REFERRAL_SMTP_URL": smtp_server.url,
+        "REFERRAL_MAIL_FROM": "Lakeside Insurance <asks@agency.example>",
+        "REFERRAL_SEND_LEASE_SECONDS": "0",
+    }
+    command = [shutil.which("referral") or "referral", "tick"]
+    rng = random.Random(11)
+    kills = 0
+    for _ in range(5):
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        target = len(smtp_server.messages) + rng.randint(1, 4)
+
+        def kill_at(count: int, target: int = target, process: subprocess.Popen = process) -> None:  # type: ignore[type-arg]
+            if count >= target:
+                process.kill()
+
+        smtp_server.after_data = kill_at
+        kills += process.wait(timeout=120) != 0
+        smtp_server.after_data = None
+    for _ in range(2):
+        subprocess.run(command, env=env, check=True, capture_output=True, timeout=120)
+
+    assert kills >= 3
+    per_address = Counter(str(m["To"]) for m in smtp_server.messages)
+    assert max(per_address.values()) == 1, "never sent twice"
+    asks = agency.asks(limit="1000")
+    statuses = Counter(a["status"] for a in asks)
+    assert set(statuses) <= {"sent", "delivery_unknown"} and sum(statuses.values()) == CLIENTS
+    assert statuses["sent"] + statuses["delivery_unknown"] == CLIENTS
+    unknown = {a["id"] for a in asks if a["status"] == "delivery_unknown"}
+    assert unknown, "a killed sender leaves asks for a person to check"
+    tasks = agency.api.get("/api/v1/tasks").json()
+    assert {t["ask_id"] for t in tasks if t["kind"] == "delivery_unknown"} == unknown
+    sent_to = {a["client_external_id"] for a in asks if a["status"] == "sent"}
+    assert len(sent_to) == statuses["sent"]
