@@ -4,16 +4,20 @@ A labeled row is a JSON object (one per line in ``tests/data/replies.jsonl``)::
 
     {"text": "...", "channel": "sms" | "email", "headers": {...}, "client_name": "...",
      "label": "hot", "prospects": [{"first_name": "Tom", "mobile": "+13125550100"}],
-     "split": "dev" | "holdout"}
+     "split": "dev" | "holdout_1" | "holdout_2" | ...}
 
-``headers``, ``client_name``, ``prospects`` and ``split`` are optional. Shared by the
-tests (which hold the numbers to a floor) and ``bench/reply_quality.py`` (which prints them).
+``headers``, ``client_name``, ``prospects`` and ``split`` (default ``dev``) are optional.
+``dev`` rows were written before the rules; each ``holdout_N`` batch was written later,
+measured once, and only then tuned on, except the newest (:func:`newest_split`), which is
+measured and not tuned on. Shared by the tests (which hold the numbers to a floor) and
+``bench/reply_quality.py`` (which prints them).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +79,75 @@ def scores(counts: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, float
 def quality(rows: Sequence[Row]) -> dict[str, dict[str, float]]:
     """Precision, recall, F1 and support per class of :func:`classify` over ``rows``."""
     return scores(confusion(rows))
+
+
+def split_of(row: Row) -> str:
+    return str(row.get("split", "dev"))
+
+
+def newest_split(rows: Iterable[Row]) -> str | None:
+    """The ``holdout_N`` with the highest N: the batch nobody has tuned the rules on yet."""
+    numbers = [
+        int(split.removeprefix("holdout_"))
+        for split in {split_of(row) for row in rows}
+        if split.startswith("holdout_") and split.removeprefix("holdout_").isdigit()
+    ]
+    return f"holdout_{max(numbers)}" if numbers else None
+
+
+@dataclass(frozen=True)
+class SplitQuality:
+    """How one split reads: its size, accuracy, and the two scores that matter most."""
+
+    split: str
+    rows: int
+    accuracy: float
+    hot_precision: float
+    hot_recall: float
+    complaint_precision: float
+    complaint_recall: float
+
+
+def accuracy(counts: Mapping[str, Mapping[str, int]]) -> float:
+    total = sum(sum(line.values()) for line in counts.values())
+    right = sum(counts[kind][kind] for kind in counts)
+    return right / total if total else 1.0
+
+
+def by_split(rows: Sequence[Row]) -> list[SplitQuality]:
+    """One :class:`SplitQuality` per split, ``dev`` first, then holdouts in order."""
+
+    def order(split: str) -> tuple[int, str]:
+        number = split.removeprefix("holdout_")
+        return (int(number), "") if number.isdigit() else (-1, split)
+
+    report = []
+    for split in sorted({split_of(row) for row in rows}, key=order):
+        counts = confusion([row for row in rows if split_of(row) == split])
+        score = scores(counts)
+        report.append(
+            SplitQuality(
+                split=split,
+                rows=sum(sum(line.values()) for line in counts.values()),
+                accuracy=accuracy(counts),
+                hot_precision=score["hot"]["precision"],
+                hot_recall=score["hot"]["recall"],
+                complaint_precision=score["complaint"]["precision"],
+                complaint_recall=score["complaint"]["recall"],
+            )
+        )
+    return report
+
+
+def format_splits(report: Sequence[SplitQuality]) -> str:
+    """The per-split report as a plain-text table."""
+    lines = [
+        f"{'split':<12}{'rows':>6}{'accuracy':>10}{'hot P':>8}{'hot R':>8}"
+        f"{'compl P':>9}{'compl R':>9}"
+    ]
+    lines += [
+        f"{q.split:<12}{q.rows:>6}{q.accuracy:>10.2f}{q.hot_precision:>8.2f}"
+        f"{q.hot_recall:>8.2f}{q.complaint_precision:>9.2f}{q.complaint_recall:>9.2f}"
+        for q in report
+    ]
+    return "\n".join(lines)

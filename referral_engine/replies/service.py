@@ -143,11 +143,21 @@ def receive_email(session: Session, *, raw: bytes, now: datetime) -> Reply | Non
     text = strip_quoted(_plain_text(message))
     headers = {k: str(v) for k, v in message.items()}
     settings = load_settings(session)
-    reading = classify(
-        text,
-        headers=headers,
-        region=settings.agency.phone_region,
-        client_name=client.display_name if client else None,
+    subject = str(message.get("Subject") or "").strip()
+    unsubscribe = _unsubscribe_token(subject)
+    if unsubscribe:
+        # The mailto: of List-Unsubscribe: "unsubscribe TOKEN" names the ask exactly.
+        ask = repository.ask_by_token(session, token=unsubscribe) or ask
+        client = session.get(Client, ask.client_id) if ask else client
+    reading = (
+        Reading(ReplyClass.opt_out, "unsubscribe request (List-Unsubscribe mailto)", (), 0.0)
+        if unsubscribe
+        else classify(
+            text,
+            headers=headers,
+            region=settings.agency.phone_region,
+            client_name=client.display_name if client else None,
+        )
     )
     reply = _store(
         session,
@@ -165,6 +175,13 @@ def receive_email(session: Session, *, raw: bytes, now: datetime) -> Reply | Non
         opt_out_email(session, client, now=now)
     route(session, reply, ask=ask, client=client, reading=reading, now=now)
     return reply
+
+
+def _unsubscribe_token(subject: str) -> str | None:
+    words = subject.split()
+    if len(words) == 2 and words[0].lower() == "unsubscribe":
+        return words[1]
+    return None
 
 
 def _ask_for_email(session: Session, message: EmailMessage, sender: str) -> Ask | None:

@@ -222,3 +222,24 @@ def test_admin_email_is_the_default_cli_reviewer(agency: Agency, pending: dict[s
         name = admin.name
     ask = agency.ask(pending["id"])
     assert [e["actor"] for e in ask["timeline"] if e["kind"] == "review"][-1] == name
+
+
+def test_a_template_with_an_unknown_variable_is_refused_when_saved(agency: Agency) -> None:
+    response = agency.api.put(
+        "/api/v1/templates/policy.bound/any/any/any/sms",
+        json={"source": "Hi {{ first_name }}, your SSN is {{ client_ssn }}"},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "client_ssn" in response.json()["detail"]
+    templates = agency.api.get("/api/v1/templates").json()
+    assert not any(t["custom"] for t in templates)
+
+
+def test_cli_refuses_a_template_with_an_unknown_variable_with_exit_2(agency: Agency) -> None:
+    path = agency.tmp / "bad.sms.txt"
+    path.write_text("Hi {{ nickname }}!", encoding="utf-8")
+    out = agency.run(
+        "templates", "set", "policy.bound/any/any/any/sms", str(path), now=REVIEWED, expect=2
+    )
+    assert "nickname" in out

@@ -238,3 +238,35 @@ def test_the_worker_reads_replies_from_the_mailbox_and_marks_them_seen(
     assert reply["kind"] == "hot"
     agency.tick(REPLIED)
     assert len(agency.api.get("/api/v1/replies").json()) == 1
+
+
+def test_the_mailto_unsubscribe_opts_the_client_out_of_email(
+    agency: Agency, sent: dict[str, Any], tmp_path: Path
+) -> None:
+    from referral_engine.asks.models import Ask
+    from referral_engine.db import unit_of_work
+
+    with unit_of_work(agency.url) as session:
+        token = session.get(Ask, sent["id"]).token  # type: ignore[union-attr]
+    message = EmailMessage()
+    message["From"] = "dana@example.com"
+    message["To"] = "asks@agency.example"
+    message["Subject"] = f"unsubscribe {token}"
+    message["Message-ID"] = "<unsub-1@mail.example.com>"
+    message.set_content("")
+    path = tmp_path / "unsubscribe.eml"
+    path.write_bytes(message.as_bytes())
+    agency.run("replies", "import", str(path), now=REPLIED)
+    [reply] = agency.api.get("/api/v1/replies").json()
+    assert reply["kind"] == "opt_out"
+    second = bind(
+        id="epic-3-bind",
+        occurred_at="2027-04-01T10:00:00-05:00",
+        policy={"number": "HO-3", "line_of_business": "HOME", "transaction": "new"},
+        client__consent={"email": True, "sms": False},
+        client__preferred_channel="email",
+    )
+    agency.feed(second, now="2027-04-01T16:00:00Z")
+    agency.tick("2027-04-01T16:05:00Z")
+    [later] = agency.asks(status="suppressed")
+    assert "opted_out" in [r["rule"] for r in later["reasons"]]
