@@ -25,6 +25,7 @@ from referral_engine.decisions.rules import ClientFacts, MomentFacts, Reason, Ru
 from referral_engine.decisions.signals import Signal, moment_key, signal_for
 from referral_engine.events.models import Event
 from referral_engine.jobs import service as jobs
+from referral_engine.referrals import service as referrals
 from referral_engine.settings import AgencySettings
 from referral_engine.users.models import User
 
@@ -48,6 +49,8 @@ def on_event(session: Session, *, event_id: int, now: datetime) -> str | None:
     client = session.get(Client, event.client_id)
     if client is None:
         return None
+    referrals.capture_from_event(session, event=event, client=client, now=now)
+    referrals.convert_on_bind(session, event=event, client=client, now=now)
     settings = load_settings(session)
     book = Rulebook.from_settings(settings)
     if event.type == "issue.opened":

@@ -299,6 +299,9 @@ class ReferralIn(_Model):
     ask_id: int | None = None
     tags: list[str] = Field(default_factory=list)
     notes: str = Field("", max_length=10000)
+    # The agency system says who gets credit is in question: recognition waits, and an
+    # ask for the moment goes to owner review.
+    disputed: bool = False
 
 
 _NEEDS = {

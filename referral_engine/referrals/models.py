@@ -1,11 +1,11 @@
-"""Referrals: a prospect someone introduced, and who introduced them."""
+"""Referrals: a prospect someone introduced, who introduced them, and what came of it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from referral_engine.db import Base, JsonDoc, UtcDateTime
@@ -19,11 +19,48 @@ class ReferralStatus(StrEnum):
     not_converted = "not_converted"
 
 
+class NotConvertedReason(StrEnum):
+    price = "price"
+    timing = "timing"
+    coverage = "coverage"
+    unreachable = "unreachable"
+    other = "other"
+
+
+class PartnerKind(StrEnum):
+    realtor = "realtor"
+    mortgage_broker = "mortgage_broker"
+    auto_dealer = "auto_dealer"
+    cpa = "cpa"
+    attorney = "attorney"
+    builder = "builder"
+    other = "other"
+
+
+class Partner(Base):
+    """A business that sends the agency referrals: a realtor, an auto dealer, a CPA."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The partner's id in the agency's own system (AMS, CRM), when it has one.
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[PartnerKind] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    company: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class Referral(Base):
     __tablename__ = "referrals"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[ReferralStatus] = mapped_column(String(20), index=True)
+    # Why a referral ended not converted (NotConvertedReason); None otherwise.
+    reason: Mapped[str | None] = mapped_column(String(20))
     # Where it was captured: api, page (the hosted introduce-someone page), reply, event.
     captured_via: Mapped[str] = mapped_column(String(20))
     # A referral drafted from a hot reply waits for a person to confirm the details.
@@ -34,15 +71,63 @@ class Referral(Base):
     mobile: Mapped[str | None] = mapped_column(String(20), index=True)
     company: Mapped[str | None] = mapped_column(String(200))
     line_of_business: Mapped[str | None] = mapped_column(String(40))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    # The prospect as a client record, once one is known (an AMS event, or the bind).
+    prospect_client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="SET NULL"), index=True
+    )
     referred_by_kind: Mapped[str] = mapped_column(String(20))  # client, partner, external
     referred_by_client_id: Mapped[int | None] = mapped_column(
         ForeignKey("clients.id", ondelete="SET NULL"), index=True
+    )
+    referred_by_partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="SET NULL"), index=True
     )
     referred_by_external_id: Mapped[str | None] = mapped_column(String(200))
     referred_by_name: Mapped[str | None] = mapped_column(String(200))
     ask_id: Mapped[int | None] = mapped_column(ForeignKey("asks.id", ondelete="SET NULL"))
     reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id", ondelete="SET NULL"))
+    # The event whose `referral` field recorded this referral: one referral per event.
+    source_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), unique=True
+    )
     tags: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    disputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    disputed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # last change of the flag
+    disputed_by: Mapped[str | None] = mapped_column(String(200))
+    # Priority service: contact by this instant (24 clock hours after capture); the task
+    # that tracks it. No foreign key to tasks: tasks already point here.
+    contact_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    contact_task_id: Mapped[int | None] = mapped_column()
+    contacted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    quoted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # converted or not
+    converted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    converted_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
+    converted_policy_number: Mapped[str | None] = mapped_column(String(100))
+    converted_line_of_business: Mapped[str | None] = mapped_column(String(40))
+    converted_premium: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
+    converted_commission: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReferralEntry(Base):
+    """One line of a referral's timeline: captured, tagged, a task, a status change."""
+
+    __tablename__ = "referral_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # captured, tagged, task, status, converted, disputed, tags, notes, event
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str | None] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str | None] = mapped_column(String(200))  # a name kept even if the user goes

@@ -214,6 +214,8 @@ def _referrals(session: Session, n: WeeklyNumbers) -> None:
         )
 
     n.values["referrals_received"] = between(Referral.created_at)
+    n.values["referrals_quoted"] = between(Referral.quoted_at)
+    n.values["referrals_converted"] = between(Referral.converted_at)
 
 
 MEASURES = [_events, _asks, _replies, _referrals]

@@ -80,8 +80,12 @@ def create(
     reply_id: int | None = None,
     referral_id: int | None = None,
     within_hours: float | None = None,
+    due_at: datetime | None = None,
 ) -> Task:
-    """A task for ``key`` (once: routing the same cause twice returns the first task)."""
+    """A task for ``key`` (once: routing the same cause twice returns the first task).
+
+    Due ``within_hours`` business hours from ``now``, unless ``due_at`` names the instant
+    (an SLA in clock hours, such as a referral's 24 hours)."""
     existing = session.scalars(select(Task).where(Task.key == key)).first()
     if existing is not None:
         return existing
@@ -100,7 +104,7 @@ def create(
         ask_id=ask_id,
         reply_id=reply_id,
         referral_id=referral_id,
-        due_at=business_hours_later(now, hours, calendar),
+        due_at=due_at or business_hours_later(now, hours, calendar),
         created_at=now,
     )
     session.add(task)

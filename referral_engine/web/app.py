@@ -9,6 +9,7 @@ from referral_engine.asks.endpoints import router as asks_router
 from referral_engine.db import normalize_url
 from referral_engine.delivery.endpoints import router as delivery_router
 from referral_engine.events.endpoints import router as events_router
+from referral_engine.referrals.endpoints import router as referrals_router
 from referral_engine.replies.endpoints import router as replies_router
 from referral_engine.reports.endpoints import router as reports_router
 from referral_engine.tasks.endpoints import router as tasks_router
@@ -28,6 +29,7 @@ def create_app(db_url: str) -> FastAPI:
     app.include_router(asks_router)
     app.include_router(delivery_router)
     app.include_router(replies_router)
+    app.include_router(referrals_router)
     app.include_router(reports_router)
     app.include_router(tasks_router)
     mount_pages(app)

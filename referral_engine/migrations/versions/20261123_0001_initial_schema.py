@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:37:26.607656
+Create Date: 2026-11-23 12:10:05.608438
 """
 
 from collections.abc import Sequence
@@ -60,6 +60,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.create_index("ix_jobs_due", ["done_at", "run_at"], unique=False)
+
+    op.create_table(
+        "partners",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("external_id", sa.String(length=200), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=True),
+        sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column("company", sa.String(length=200), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_partners")),
+        sa.UniqueConstraint("external_id", name=op.f("uq_partners_external_id")),
+    )
+    with op.batch_alter_table("partners", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_partners_name"), ["name"], unique=False)
 
     op.create_table(
         "users",
@@ -418,6 +435,7 @@ def upgrade() -> None:
         "referrals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.String(length=20), nullable=True),
         sa.Column("captured_via", sa.String(length=20), nullable=False),
         sa.Column("needs_confirmation", sa.Boolean(), nullable=False),
         sa.Column("first_name", sa.String(length=100), nullable=True),
@@ -426,18 +444,54 @@ def upgrade() -> None:
         sa.Column("mobile", sa.String(length=20), nullable=True),
         sa.Column("company", sa.String(length=200), nullable=True),
         sa.Column("line_of_business", sa.String(length=40), nullable=True),
+        sa.Column("postal_code", sa.String(length=20), nullable=True),
+        sa.Column("prospect_client_id", sa.Integer(), nullable=True),
         sa.Column("referred_by_kind", sa.String(length=20), nullable=False),
         sa.Column("referred_by_client_id", sa.Integer(), nullable=True),
+        sa.Column("referred_by_partner_id", sa.Integer(), nullable=True),
         sa.Column("referred_by_external_id", sa.String(length=200), nullable=True),
         sa.Column("referred_by_name", sa.String(length=200), nullable=True),
         sa.Column("ask_id", sa.Integer(), nullable=True),
         sa.Column("reply_id", sa.Integer(), nullable=True),
+        sa.Column("source_event_id", sa.Integer(), nullable=True),
         sa.Column("tags", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("disputed", sa.Boolean(), nullable=False),
+        sa.Column("disputed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("disputed_by", sa.String(length=200), nullable=True),
+        sa.Column("contact_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("contact_task_id", sa.Integer(), nullable=True),
+        sa.Column("contacted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("quoted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("converted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("converted_event_id", sa.Integer(), nullable=True),
+        sa.Column("converted_policy_number", sa.String(length=100), nullable=True),
+        sa.Column("converted_line_of_business", sa.String(length=40), nullable=True),
+        sa.Column(
+            "converted_premium", sa.Numeric(precision=12, scale=2, asdecimal=False), nullable=True
+        ),
+        sa.Column(
+            "converted_commission",
+            sa.Numeric(precision=12, scale=2, asdecimal=False),
+            nullable=True,
+        ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["ask_id"], ["asks.id"], name=op.f("fk_referrals_ask_id_asks"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["converted_event_id"],
+            ["events.id"],
+            name=op.f("fk_referrals_converted_event_id_events"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["prospect_client_id"],
+            ["clients.id"],
+            name=op.f("fk_referrals_prospect_client_id_clients"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["referred_by_client_id"],
@@ -446,22 +500,79 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
+            ["referred_by_partner_id"],
+            ["partners.id"],
+            name=op.f("fk_referrals_referred_by_partner_id_partners"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["reply_id"],
             ["replies.id"],
             name=op.f("fk_referrals_reply_id_replies"),
             ondelete="SET NULL",
         ),
+        sa.ForeignKeyConstraint(
+            ["source_event_id"],
+            ["events.id"],
+            name=op.f("fk_referrals_source_event_id_events"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_referrals")),
+        sa.UniqueConstraint("source_event_id", name=op.f("uq_referrals_source_event_id")),
     )
     with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_referrals_converted_at"), ["converted_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_referrals_converted_event_id"), ["converted_event_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_referrals_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_referrals_email"), ["email"], unique=False)
         batch_op.create_index(batch_op.f("ix_referrals_mobile"), ["mobile"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_referrals_prospect_client_id"), ["prospect_client_id"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_referrals_referred_by_client_id"),
             ["referred_by_client_id"],
             unique=False,
         )
+        batch_op.create_index(
+            batch_op.f("ix_referrals_referred_by_partner_id"),
+            ["referred_by_partner_id"],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_referrals_status"), ["status"], unique=False)
+
+    op.create_table(
+        "referral_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("referral_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("actor", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+            name=op.f("fk_referral_entries_actor_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["referral_id"],
+            ["referrals.id"],
+            name=op.f("fk_referral_entries_referral_id_referrals"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_referral_entries")),
+    )
+    with op.batch_alter_table("referral_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_referral_entries_referral_id"), ["referral_id"], unique=False
+        )
 
     op.create_table(
         "tasks",
@@ -533,11 +644,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_tasks_assignee_id"))
 
     op.drop_table("tasks")
+    with op.batch_alter_table("referral_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_referral_entries_referral_id"))
+
+    op.drop_table("referral_entries")
     with op.batch_alter_table("referrals", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_referrals_status"))
+        batch_op.drop_index(batch_op.f("ix_referrals_referred_by_partner_id"))
         batch_op.drop_index(batch_op.f("ix_referrals_referred_by_client_id"))
+        batch_op.drop_index(batch_op.f("ix_referrals_prospect_client_id"))
         batch_op.drop_index(batch_op.f("ix_referrals_mobile"))
         batch_op.drop_index(batch_op.f("ix_referrals_email"))
+        batch_op.drop_index(batch_op.f("ix_referrals_created_at"))
+        batch_op.drop_index(batch_op.f("ix_referrals_converted_event_id"))
+        batch_op.drop_index(batch_op.f("ix_referrals_converted_at"))
 
     op.drop_table("referrals")
     with op.batch_alter_table("replies", schema=None) as batch_op:
@@ -603,6 +723,10 @@ def downgrade() -> None:
     op.drop_table("api_tokens")
     op.drop_table("webhook_messages")
     op.drop_table("users")
+    with op.batch_alter_table("partners", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_partners_name"))
+
+    op.drop_table("partners")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_due")
 

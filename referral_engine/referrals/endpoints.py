@@ -1,0 +1,174 @@
+"""The referrals API: capture, list, read and work referrals; the agency's partners."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, ValidationError
+
+from referral_engine import clock
+from referral_engine.agency.service import normalize_context
+from referral_engine.referrals import partners, repository, rules
+from referral_engine.referrals import service as referrals
+from referral_engine.referrals.models import PartnerKind, ReferralStatus
+from referral_engine.referrals.schemas import (
+    PartnerCreate,
+    PartnerRead,
+    ReferralCreate,
+    ReferralRead,
+    ReferralUpdate,
+)
+from referral_engine.referrals.timeline import Actor
+from referral_engine.referrals.views import partner_read
+from referral_engine.settings import AgencySettings
+from referral_engine.web.deps import ApiUser, DbSession, Settings
+from referral_engine.web.problems import Problem
+
+router = APIRouter(tags=["referrals"])
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _inline(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema with its ``$defs`` written in place, so that it stands on
+    its own inside the OpenAPI document."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                rest = {k: v for k, v in node.items() if k != "$ref"}
+                return walk({**defs[ref.removeprefix("#/$defs/")], **rest})
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
+
+    result: dict[str, Any] = walk(schema)
+    return result
+
+
+def _body_of(model: type[BaseModel]) -> dict[str, Any]:
+    schema = _inline(model)
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _parse(model: type[Model], body: Any, settings: AgencySettings) -> Model:
+    """Validate with the agency's normalization (phone region, lines of business), the
+    same as an event's; a bad body is a 422 naming each field."""
+    try:
+        return model.model_validate(body, context=normalize_context(settings).as_dict())
+    except ValidationError as exc:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in e["loc"]) or "body",
+                "reason": str(e["msg"]).removeprefix("Value error, "),
+            }
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        raise Problem(
+            422, "Invalid request", detail, kind="invalid-request", errors=errors
+        ) from exc
+
+
+def _invalid(exc: rules.InvalidReferral) -> Problem:
+    return Problem(
+        422,
+        "Invalid referral",
+        str(exc),
+        kind="invalid-referral",
+        errors=[{"field": exc.field, "reason": exc.reason}],
+    )
+
+
+def _not_found(referral_id: int) -> Problem:
+    return Problem(404, "No such referral", f"no referral {referral_id}", kind="not-found")
+
+
+@router.post("/api/v1/partners", status_code=201, openapi_extra=_body_of(PartnerCreate))
+def create_partner(
+    user: ApiUser, session: DbSession, settings: Settings, body: Any = Body(...)
+) -> PartnerRead:
+    """Add a referral partner (realtor, mortgage broker, auto dealer, CPA, …)."""
+    partner_in = _parse(PartnerCreate, body, settings)
+    try:
+        partner = partners.create(session, partner_in=partner_in, now=clock.now())
+    except partners.PartnerExists as exc:
+        raise Problem(409, "Partner exists", str(exc), kind="partner-exists") from exc
+    return partner_read(partner)
+
+
+@router.get("/api/v1/partners")
+def list_partners(
+    user: ApiUser,
+    session: DbSession,
+    kind: PartnerKind | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> list[PartnerRead]:
+    """Partners by name."""
+    found = partners.listing(session, kind=kind, limit=limit, offset=offset)
+    return [partner_read(p) for p in found]
+
+
+@router.post("/api/v1/referrals", status_code=201, openapi_extra=_body_of(ReferralCreate))
+def create_referral(
+    user: ApiUser, session: DbSession, settings: Settings, body: Any = Body(...)
+) -> ReferralRead:
+    """Capture a referral: saved, tagged, a priority contact task (24 hours) and, from a
+    client, a thank-you task. Answers the referral with its timeline."""
+    referral_in = _parse(ReferralCreate, body, settings)
+    try:
+        referral = referrals.capture(
+            session, referral_in=referral_in, actor=Actor.of(user), now=clock.now()
+        )
+    except rules.InvalidReferral as exc:
+        raise _invalid(exc) from exc
+    return referrals.read(session, referral, timeline=True)
+
+
+@router.get("/api/v1/referrals")
+def list_referrals(
+    user: ApiUser,
+    session: DbSession,
+    status: ReferralStatus | None = None,
+    referred_by_kind: Literal["client", "partner", "external"] | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> list[ReferralRead]:
+    """Referrals, newest first."""
+    found = repository.listing(
+        session, status=status, referred_by_kind=referred_by_kind, limit=limit, offset=offset
+    )
+    return [referrals.read(session, r) for r in found]
+
+
+@router.get("/api/v1/referrals/{referral_id}")
+def get_referral(referral_id: int, user: ApiUser, session: DbSession) -> ReferralRead:
+    """One referral with its timeline: captured, tagged, tasks, status changes (who, when)."""
+    referral = repository.get(session, referral_id)
+    if referral is None:
+        raise _not_found(referral_id)
+    return referrals.read(session, referral, timeline=True)
+
+
+@router.patch("/api/v1/referrals/{referral_id}")
+def update_referral(
+    referral_id: int, body: ReferralUpdate, user: ApiUser, session: DbSession
+) -> ReferralRead:
+    """Change status (``not_converted`` needs a ``reason``), tags, notes or ``disputed``.
+    A converted or not-converted referral changes status only by an admin (else 409)."""
+    try:
+        referral = referrals.update(
+            session, referral_id=referral_id, changes=body, user=user, now=clock.now()
+        )
+    except referrals.ReferralNotFound as exc:
+        raise _not_found(referral_id) from exc
+    except rules.InvalidReferral as exc:
+        raise _invalid(exc) from exc
+    except rules.TransitionRefused as exc:
+        raise Problem(409, "Status change refused", str(exc), kind="transition-refused") from exc
+    return referrals.read(session, referral, timeline=True)

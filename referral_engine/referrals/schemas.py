@@ -1,0 +1,136 @@
+"""The referrals API's shapes: what callers send and what they read.
+
+A new referral is the canonical ``ReferralIn`` of the events area (the same object an
+AMS may put in an event's ``referral`` field), so a prospect's email and mobile are
+normalized exactly as an event's are.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from referral_engine.events.schemas import ClientIn, ReferralIn
+from referral_engine.referrals.models import NotConvertedReason, PartnerKind, ReferralStatus
+
+
+class ReferralCreate(ReferralIn):
+    """``POST /api/v1/referrals``: a prospect, who referred them, tags and notes."""
+
+
+class ReferralUpdate(BaseModel):
+    """``PATCH /api/v1/referrals/{id}``: only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: ReferralStatus | None = None
+    reason: NotConvertedReason | None = None
+    tags: list[str] | None = None
+    notes: str | None = Field(None, max_length=10000)
+    disputed: bool | None = None
+    # With status converted, set by hand ("Mark converted"): the policy that was bound.
+    policy_number: str | None = Field(None, max_length=100)
+    premium: float | None = Field(None, ge=0)
+    commission: float | None = Field(None, ge=0)
+
+
+class PartnerCreate(BaseModel):
+    """``POST /api/v1/partners``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: PartnerKind = PartnerKind.other
+    external_id: str | None = Field(None, max_length=200)
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = Field(None, max_length=200)
+    notes: str = Field("", max_length=10000)
+
+    @field_validator("external_id", "company", mode="before")
+    @classmethod
+    def _blank(cls, value: Any) -> Any:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _email(cls, value: Any) -> str | None:
+        return ClientIn._email(value)  # type: ignore[operator]
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone(cls, value: Any, info: ValidationInfo) -> str | None:
+        return ClientIn._mobile(value, info)  # type: ignore[operator]
+
+
+class PartnerRead(BaseModel):
+    id: int
+    external_id: str | None
+    name: str
+    kind: str
+    email: str | None
+    phone: str | None
+    company: str | None
+    notes: str
+    created_at: datetime
+
+
+class ProspectRead(BaseModel):
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    mobile: str | None
+    company: str | None
+    line_of_business: str | None
+    postal_code: str | None
+    client_id: int | None
+
+
+class ReferredByRead(BaseModel):
+    kind: str
+    external_id: str | None
+    name: str | None
+    client_id: int | None
+    partner_id: int | None
+    partner_kind: str | None = None
+
+
+class TimelineEntryRead(BaseModel):
+    at: datetime
+    kind: str  # captured, tagged, task, status, converted, disputed, tags, notes, event
+    status: str | None
+    detail: str
+    actor: str | None
+
+
+class ReferralRead(BaseModel):
+    id: int
+    status: str
+    reason: str | None
+    prospect: ProspectRead
+    referred_by: ReferredByRead
+    ask_id: int | None
+    tags: list[str]
+    notes: str
+    disputed: bool
+    disputed_at: datetime | None
+    disputed_by: str | None
+    needs_confirmation: bool
+    captured_via: str
+    created_at: datetime
+    updated_at: datetime
+    contact_due_at: datetime | None
+    contacted_at: datetime | None
+    # True when first contact came by the 24-hour SLA, False when after, None when the
+    # referral has no SLA or was not contacted yet.
+    sla_met: bool | None
+    quoted_at: datetime | None
+    closed_at: datetime | None
+    converted_at: datetime | None
+    converted_policy_number: str | None
+    converted_line_of_business: str | None
+    converted_premium: float | None
+    converted_commission: float | None
+    timeline: list[TimelineEntryRead] | None = None

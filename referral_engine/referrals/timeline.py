@@ -1,0 +1,49 @@
+"""A referral's timeline: who did what to it, and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from referral_engine.referrals.models import Referral, ReferralEntry
+from referral_engine.users.models import User
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a signed-in person, or the system (an event, due work)."""
+
+    name: str
+    user_id: int | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(name=user.name or user.email, user_id=user.id)
+
+
+SYSTEM = Actor(name="Referral Engine")
+
+
+def record(
+    session: Session,
+    referral: Referral,
+    *,
+    kind: str,
+    detail: str,
+    now: datetime,
+    actor: Actor,
+    status: str | None = None,
+) -> ReferralEntry:
+    entry = ReferralEntry(
+        referral_id=referral.id,
+        at=now,
+        kind=kind,
+        status=status,
+        detail=detail,
+        actor_id=actor.user_id,
+        actor=actor.name,
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,93 @@
+"""A referral as the API, the CLI and the pages show it."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from referral_engine.referrals import repository
+from referral_engine.referrals.models import Partner, Referral
+from referral_engine.referrals.schemas import (
+    PartnerRead,
+    ProspectRead,
+    ReferralRead,
+    ReferredByRead,
+    TimelineEntryRead,
+)
+
+
+def partner_read(partner: Partner) -> PartnerRead:
+    return PartnerRead(
+        id=partner.id,
+        external_id=partner.external_id,
+        name=partner.name,
+        kind=partner.kind,
+        email=partner.email,
+        phone=partner.phone,
+        company=partner.company,
+        notes=partner.notes,
+        created_at=partner.created_at,
+    )
+
+
+def _sla_met(referral: Referral) -> bool | None:
+    if referral.contact_due_at is None or referral.contacted_at is None:
+        return None
+    return referral.contacted_at <= referral.contact_due_at
+
+
+def read(session: Session, referral: Referral, *, timeline: bool = False) -> ReferralRead:
+    partner = (
+        session.get(Partner, referral.referred_by_partner_id)
+        if referral.referred_by_partner_id
+        else None
+    )
+    entries = repository.entries(session, referral_id=referral.id) if timeline else None
+    return ReferralRead(
+        id=referral.id,
+        status=referral.status,
+        reason=referral.reason,
+        prospect=ProspectRead(
+            first_name=referral.first_name,
+            last_name=referral.last_name,
+            email=referral.email,
+            mobile=referral.mobile,
+            company=referral.company,
+            line_of_business=referral.line_of_business,
+            postal_code=referral.postal_code,
+            client_id=referral.prospect_client_id,
+        ),
+        referred_by=ReferredByRead(
+            kind=referral.referred_by_kind,
+            external_id=referral.referred_by_external_id,
+            name=referral.referred_by_name,
+            client_id=referral.referred_by_client_id,
+            partner_id=referral.referred_by_partner_id,
+            partner_kind=partner.kind if partner else None,
+        ),
+        ask_id=referral.ask_id,
+        tags=list(referral.tags or []),
+        notes=referral.notes,
+        disputed=referral.disputed,
+        disputed_at=referral.disputed_at,
+        disputed_by=referral.disputed_by,
+        needs_confirmation=referral.needs_confirmation,
+        captured_via=referral.captured_via,
+        created_at=referral.created_at,
+        updated_at=referral.updated_at,
+        contact_due_at=referral.contact_due_at,
+        contacted_at=referral.contacted_at,
+        sla_met=_sla_met(referral),
+        quoted_at=referral.quoted_at,
+        closed_at=referral.closed_at,
+        converted_at=referral.converted_at,
+        converted_policy_number=referral.converted_policy_number,
+        converted_line_of_business=referral.converted_line_of_business,
+        converted_premium=referral.converted_premium,
+        converted_commission=referral.converted_commission,
+        timeline=[
+            TimelineEntryRead(at=e.at, kind=e.kind, status=e.status, detail=e.detail, actor=e.actor)
+            for e in entries
+        ]
+        if entries is not None
+        else None,
+    )
