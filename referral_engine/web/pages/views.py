@@ -28,8 +28,10 @@ NAVIGATION = [
     ("/review", "Review queue"),
     ("/asks", "Asks"),
     ("/tasks", "Tasks"),
+    ("/referrals", "Referrals"),
     ("/outbox", "Outbox"),
     ("/contacts", "Contacts"),
+    ("/reports", "Reports"),
     ("/inputs", "Inputs"),
     ("/settings", "Settings"),
 ]
@@ -89,7 +91,15 @@ def logout(request: Request) -> RedirectResponse:
 
 
 def mount_pages(app: FastAPI) -> None:
-    from referral_engine.web.pages import asks, contacts, dashboard, inputs, settings_page, work
+    from referral_engine.web.pages import (
+        asks,
+        contacts,
+        dashboard,
+        inputs,
+        referral_pages,
+        settings_page,
+        work,
+    )
 
     with unit_of_work(app.state.db_url) as session:
         key = secret_key(session)
@@ -107,5 +117,5 @@ def mount_pages(app: FastAPI) -> None:
         return RedirectResponse("/login", status_code=303)
 
     app.include_router(router)
-    for module in (dashboard, asks, work, contacts, inputs, settings_page):
+    for module in (dashboard, asks, work, referral_pages, contacts, inputs, settings_page):
         app.include_router(module.router)

@@ -1,0 +1,93 @@
+"""Referrals (with "Mark contacted / quoting / converted / not converted") and reports."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+
+from referral_engine import clock
+from referral_engine.referrals import repository, rules, updates, views
+from referral_engine.referrals.models import ReferralStatus
+from referral_engine.referrals.schemas import ReferralUpdate
+from referral_engine.reports import service as reports
+from referral_engine.web.deps import DbSession
+from referral_engine.web.pages.views import page_user, render
+
+router = APIRouter(include_in_schema=False)
+
+NOT_CONVERTED_REASONS = ("price", "timing", "coverage", "unreachable", "other")
+
+
+@router.get("/referrals", response_class=HTMLResponse)
+def referral_list(
+    request: Request, session: DbSession, status: str = "", error: str = "", done: str = ""
+) -> HTMLResponse:
+    user = page_user(request, session)
+    chosen = ReferralStatus(status) if status in ReferralStatus.__members__ else None
+    rows = repository.listing(session, status=chosen, referred_by_kind=None, limit=300, offset=0)
+    return render(
+        request,
+        "referrals.html",
+        user,
+        referrals=[views.read(session, r) for r in rows],
+        status=status,
+        statuses=list(ReferralStatus),
+        reasons=NOT_CONVERTED_REASONS,
+        error=error,
+        done=done,
+    )
+
+
+@router.post("/referrals/{referral_id}/status")
+def referral_status(
+    request: Request,
+    session: DbSession,
+    referral_id: int,
+    status: str = Form(...),
+    reason: str = Form(""),
+    policy_number: str = Form(""),
+) -> RedirectResponse:
+    user = page_user(request, session)
+    try:
+        changes = ReferralUpdate.model_validate(
+            {
+                "status": status,
+                **({"reason": reason} if reason else {}),
+                **({"policy_number": policy_number} if policy_number else {}),
+            }
+        )
+        updates.update(
+            session, referral_id=referral_id, changes=changes, user=user, now=clock.now()
+        )
+    except (
+        ValidationError,
+        updates.ReferralNotFound,
+        rules.InvalidReferral,
+        rules.TransitionRefused,
+    ) as exc:
+        return RedirectResponse(f"/referrals?error={_say(exc)}", status_code=303)
+    label = status.replace("_", " ")
+    return RedirectResponse(f"/referrals?done=Referral {referral_id}: {label}", status_code=303)
+
+
+def _say(exc: Exception) -> str:
+    from urllib.parse import quote
+
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return quote(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+    return quote(str(exc))
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request, session: DbSession, week: str | None = None) -> HTMLResponse:
+    user = page_user(request, session)
+    try:
+        chosen = reports.parse_week(week) if week else reports.current_week(session, clock.now())
+    except reports.BadWeek:
+        chosen = reports.current_week(session, clock.now())
+    recent = reports.recent_weeks(session, until=chosen, count=12)
+    return render(
+        request, "reports.html", user, recent=recent, labels=reports.ALL_LABELS, week=chosen
+    )
