@@ -297,12 +297,15 @@ def demo(
         serve_app(state.db_url, host=host, port=port, worker=True)
 
 
+import referral_engine.reports.cli  # noqa: E402, F401 - adds report sources, funnel, roi, digest
 from referral_engine.asks.cli import asks_app, templates_app  # noqa: E402 - after `app`
+from referral_engine.referrals.cli import referrals_app  # noqa: E402
 from referral_engine.replies.cli import replies_app  # noqa: E402
 
 app.add_typer(asks_app, name="asks")
 app.add_typer(templates_app, name="templates")
 app.add_typer(replies_app, name="replies")
+app.add_typer(referrals_app, name="referrals")
 
 
 def run() -> None:

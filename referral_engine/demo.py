@@ -34,6 +34,7 @@ from referral_engine.demo_people import (
     work_review_queue,
     work_tasks,
 )
+from referral_engine.demo_referrals import Pipeline, partner_referral
 from referral_engine.events.service import RawEvent, ingest_retrying
 from referral_engine.reports import service as reports
 from referral_engine.settings import AgencySettings
@@ -121,6 +122,7 @@ STAFF = [
     ("zoe.hart@lakeside.example", "Zoe Hart", Role.csr, False),
 ]
 PRODUCERS = [s for s in STAFF if s[2] == Role.producer]
+SENIOR_CSR = "ana.ruiz@lakeside.example"
 DEMO_SETTINGS = {
     "agency": {
         "name": "Lakeside Insurance Group",
@@ -155,6 +157,7 @@ class Agency:
         self.clients: list[DemoClient] = []
         self.counter = Counter[str]()
         self.open_issues: list[tuple[DemoClient, str, date]] = []
+        self.pipeline = Pipeline.start(random.Random(seed + 2))
 
     def new_client(self, day: date, commercial: bool) -> DemoClient:
         rng = self.rng
@@ -192,7 +195,18 @@ class Agency:
                 if rng.random() < 0.75 or not self.clients
                 else rng.choice(self.clients)
             )
-            out.append(self.policy_event(client, day, "new", commercial))
+            bind = self.policy_event(client, day, "new", commercial)
+            referral = partner_referral(rng, client)
+            if referral is not None:
+                bind["referral"] = referral
+            out.append(bind)
+        for prospect in self.pipeline.binding_on(day):
+            # An introduced person became a client: the agency system reports the bind.
+            client = self.new_client(day, False)
+            client.first_name, client.last_name = prospect.first_name, prospect.last_name
+            client.mobile = prospect.mobile or client.mobile
+            client.email = prospect.email or client.email
+            out.append(self.policy_event(client, day, "new", False))
         if weekday and rng.random() < 0.6:
             # Renewals come from the agency's existing book: clients of some years.
             client = self.book_client(day, commercial=rng.random() < 0.3)
@@ -348,6 +362,9 @@ def run_demo(url: str, *, weeks: int, seed: int, console: Console) -> dict[str, 
                 work_tasks(url, day=day, at=time(17, 45), zone=ZONE, rng=agency.rng)
             )
             tick(_end_of(day))
+            agency.pipeline.take_new_referrals(url, day=day)
+            if day.weekday() < 5:
+                agency.pipeline.work(url, day=day, zone=ZONE, staff_email=SENIOR_CSR)
             day += timedelta(days=1)
     tick(end)
     summary = _summary(url, weeks=weeks, ingested=ingested, worked=worked, end=end)

@@ -88,7 +88,7 @@ class DemoNetwork:
         for weight, _, template in ANSWERS:
             if roll < weight:
                 name = self.rng.choice(PROSPECTS)
-                phone = f"(312) 555-01{self.rng.randint(10, 99)}"
+                phone = f"(773) 555-01{self.rng.randint(10, 99)}"
                 text = template.format(name=name, phone=phone)
                 delay = timedelta(minutes=self.rng.randint(20, 26 * 60))
                 self.answers.append(

@@ -30,3 +30,26 @@ def escalate_task(session: Session, payload: dict[str, Any], now: datetime) -> s
     from referral_engine.tasks.service import escalate
 
     return escalate(session, task_id=int(payload["task_id"]), now=now)
+
+
+@handles("referrals.recognize_quarter")
+def recognize_quarter(session: Session, payload: dict[str, Any], now: datetime) -> str | None:
+    from referral_engine.referrals.recognition import Quarter, run
+
+    quarter = Quarter.parse(str(payload["quarter"]))
+    run(session, quarter=quarter, now=now)
+    return f"recognition:{quarter}"
+
+
+@handles("referrals.check_in_partner")
+def check_in_partner(session: Session, payload: dict[str, Any], now: datetime) -> str | None:
+    from referral_engine.referrals.recognition import check_in_partner as check_in
+
+    task = check_in(
+        session,
+        partner_id=int(payload["partner_id"]),
+        quarter=str(payload["quarter"]),
+        number=int(payload["number"]),
+        now=now,
+    )
+    return "check_in:task" if task is not None else None

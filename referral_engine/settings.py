@@ -107,6 +107,13 @@ class ReviewSection(_Section):
     commercial_requires_review: bool = False
 
 
+class ProgramSection(_Section):
+    """What the referral program costs, for the ROI report."""
+
+    cost_per_month: float = Field(0, ge=0)  # in the agency's currency
+    currency: str = Field("USD", min_length=3, max_length=3)
+
+
 class SourceSection(_Section):
     webhook_secret: str = ""
     kind: Literal["webhook", "csv", "email", "poll"] = "webhook"
@@ -125,6 +132,7 @@ class AgencySettings(_Section):
     agency: AgencySection = Field(default_factory=AgencySection)
     timing: TimingSection = Field(default_factory=TimingSection)  # type: ignore[arg-type]
     review: ReviewSection = Field(default_factory=ReviewSection)  # type: ignore[arg-type]
+    program: ProgramSection = Field(default_factory=ProgramSection)  # type: ignore[arg-type]
     sources: dict[str, SourceSection] = Field(default_factory=dict)
     lines_of_business: dict[str, str] = Field(default_factory=dict)
 

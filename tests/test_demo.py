@@ -119,9 +119,29 @@ def test_demo_sends_through_the_sender_and_replies_come_back_through_the_reply_c
     assert "Replies came back and were read" in demo_output
     with unit_of_work(demo_db) as session:
         sent = session.scalar(select(func.count()).select_from(Ask).where(Ask.status == "sent"))
-        messages = session.scalar(select(func.count()).select_from(Message))
+        messages = session.scalar(
+            select(func.count()).select_from(Message).where(Message.kind == "ask")
+        )
         kinds = set(session.scalars(select(Reply.kind)))
         tasks = session.scalar(select(func.count()).select_from(Task))
     assert sent and messages == sent
     assert "hot" in kinds
     assert tasks and tasks >= len(kinds)
+
+
+def test_demo_referrals_convert_and_the_new_clients_are_asked_in_turn(
+    demo_output: str, demo_db: str
+) -> None:
+    from referral_engine.asks.models import Ask
+    from referral_engine.referrals.models import Referral
+
+    with unit_of_work(demo_db) as session:
+        converted = session.scalars(
+            select(Referral).where(Referral.status == "converted", Referral.captured_via == "reply")
+        ).all()
+        assert converted, "an introduced person became a client"
+        new_clients = [r.prospect_client_id for r in converted if r.prospect_client_id]
+        asked = session.scalar(
+            select(func.count()).select_from(Ask).where(Ask.client_id.in_(new_clients))
+        )
+    assert asked, "the converted prospect's bind fires the loop again"

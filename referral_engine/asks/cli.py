@@ -9,8 +9,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from referral_engine import clock
+from referral_engine.users.models import User
 
 asks_app = typer.Typer(help="Asks: list, explain, approve, defer, decline.", no_args_is_help=True)
 templates_app = typer.Typer(help="Ask templates: list and save.", no_args_is_help=True)
@@ -24,19 +26,20 @@ class Format(StrEnum):
 AS_HELP = "Email of the person reviewing (default: the first admin)."
 
 
-def _reviewer(session: object, email: str | None) -> object:
+def _reviewer(session: Session, email: str | None) -> User:
+    """The person acting from the terminal: ``--as EMAIL``, else the first admin."""
     from sqlalchemy import select
 
     from referral_engine.cli import fail
     from referral_engine.users import service as users
-    from referral_engine.users.models import Role, User
+    from referral_engine.users.models import Role
 
     if email:
-        user = users.find_by_email(session, email=email.strip().lower())  # type: ignore[arg-type]
+        user = users.find_by_email(session, email=email.strip().lower())
         if user is None:
             fail(f"--as: no user {email}")
         return user
-    admin = session.scalars(  # type: ignore[attr-defined]
+    admin = session.scalars(
         select(User).where(User.role == Role.admin).order_by(User.id).limit(1)
     ).first()
     if admin is None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from referral_engine.contacts.models import Client
 from referral_engine.events.models import Event
-from referral_engine.referrals import priority, repository, rules
+from referral_engine.referrals import messages, priority, repository, rules
 from referral_engine.referrals.models import Referral, ReferralStatus
 from referral_engine.referrals.timeline import SYSTEM, record
 
@@ -90,6 +90,8 @@ def convert(
     what = event.policy_number or "a policy"
     if event.line_of_business:
         what += f" ({event.line_of_business})"
+    # The referrer's update goes just before the conversion entry (the last word).
+    messages.inform(session, referral, status=ReferralStatus.converted, now=now, actor=SYSTEM)
     record(
         session,
         referral,

@@ -9,20 +9,23 @@ from pydantic import BaseModel, ValidationError
 
 from referral_engine import clock
 from referral_engine.agency.service import normalize_context
-from referral_engine.referrals import partners, repository, rules
+from referral_engine.referrals import partners, recognition, repository, rules
 from referral_engine.referrals import service as referrals
 from referral_engine.referrals.models import PartnerKind, ReferralStatus
 from referral_engine.referrals.schemas import (
     PartnerCreate,
     PartnerRead,
+    RecognitionRead,
     ReferralCreate,
     ReferralRead,
     ReferralUpdate,
+    StandingRead,
 )
 from referral_engine.referrals.timeline import Actor
 from referral_engine.referrals.views import partner_read
 from referral_engine.settings import AgencySettings
-from referral_engine.web.deps import ApiUser, DbSession, Settings
+from referral_engine.users.models import Role
+from referral_engine.web.deps import ApiUser, DbSession, Settings, require_role
 from referral_engine.web.problems import Problem
 
 router = APIRouter(tags=["referrals"])
@@ -172,3 +175,50 @@ def update_referral(
     except rules.TransitionRefused as exc:
         raise Problem(409, "Status change refused", str(exc), kind="transition-refused") from exc
     return referrals.read(session, referral, timeline=True)
+
+
+@router.post("/api/v1/recognition/run")
+def run_recognition(
+    user: ApiUser,
+    session: DbSession,
+    quarter: str = Query(..., description="e.g. 2026-Q4"),
+    top: int = Query(recognition.TOP_SOURCES, ge=1, le=50),
+) -> RecognitionRead:
+    """Recognize a quarter's top referrers now (admin): the same as the due work at the
+    quarter's end. Safe to repeat."""
+    require_role(user, Role.admin)
+    try:
+        chosen = recognition.Quarter.parse(quarter)
+    except recognition.InvalidQuarter as exc:
+        raise Problem(
+            422,
+            "Invalid request",
+            str(exc),
+            kind="invalid-request",
+            errors=[{"field": "quarter", "reason": str(exc)}],
+        ) from exc
+    standings = recognition.run(
+        session, quarter=chosen, now=clock.now(), top=top, actor=Actor.of(user)
+    )
+    starts, ends = chosen.bounds(recognition.agency_zone(session))
+    return RecognitionRead(
+        quarter=str(chosen),
+        starts_at=starts,
+        ends_at=ends,
+        top=top,
+        standings=[
+            StandingRead(
+                rank=s.rank,
+                kind=s.kind,
+                client_id=s.referrer_id if s.kind == "client" else None,
+                partner_id=s.referrer_id if s.kind == "partner" else None,
+                name=s.name,
+                converted=s.converted,
+                received=s.received,
+                recognized=s.rank <= top,
+                task_id=s.task_id,
+                check_in_task_id=s.check_in_task_id,
+            )
+            for s in standings
+        ],
+    )

@@ -111,6 +111,9 @@ class Referral(Base):
     converted_line_of_business: Mapped[str | None] = mapped_column(String(40))
     converted_premium: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
     converted_commission: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
+    # A reward the agency means to give the referrer (gift card, donation); every amount
+    # recorded makes a review task, since rules on rewarding referrals differ by state.
+    reward_amount: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -4,9 +4,10 @@
   clock hours after capture, for the referring client's producer, else the first
   active senior CSR, else the principal; tagged "Priority – Referral". Moving the
   referral to contacted (or quoting) closes the task and records whether the SLA held.
-- The referring client: a "Thank …" task (kind ``thank_referrer``) due in one business
-  day for the same producer; tagged "Referral – Thanked" when the task is made (the
-  thank-you itself is the producer's call, note or message).
+- The referrer, when thanked by task (see :mod:`referral_engine.referrals.messages`): a
+  "Thank …" task (kind ``thank_referrer``) due in one business day for the same
+  producer; tagged "Referral – Thanked" when the task is made (the thank-you itself is
+  the producer's call, note or message).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from referral_engine.contacts.models import Client
 from referral_engine.referrals import repository, rules
-from referral_engine.referrals.models import Referral
+from referral_engine.referrals.models import Partner, Referral
 from referral_engine.referrals.timeline import SYSTEM, Actor, record
 from referral_engine.tasks import service as tasks
 from referral_engine.users.models import User
@@ -38,7 +39,7 @@ def referrer_name(referral: Referral) -> str:
     return referral.referred_by_name or referral.referred_by_external_id or "an unnamed source"
 
 
-def _producer_of(session: Session, client: Client | None) -> User | None:
+def producer_of(session: Session, client: Client | None) -> User | None:
     if client is None or client.producer_id is None:
         return None
     producer = session.get(User, client.producer_id)
@@ -49,7 +50,7 @@ def contact_owner(session: Session, referrer: Client | None) -> User | None:
     """Who calls the prospect: the referring client's producer, else the first active
     senior CSR, else the principal."""
     return (
-        _producer_of(session, referrer)
+        producer_of(session, referrer)
         or repository.first_senior_csr(session)
         or tasks.principal(session)
     )
@@ -114,14 +115,21 @@ def thank_referrer(
     now: datetime,
     actor: Actor,
 ) -> None:
-    """For a client's referral: the thank-you task for the producer, and the tag."""
-    if referral.referred_by_kind != "client":
-        return
-    owner = _producer_of(session, referrer) or fallback
+    """The thank-you task for the producer (a partner's: the contact task's owner), and
+    the tag. Whether the referrer is thanked by task at all is the caller's choice (see
+    :data:`referral_engine.referrals.messages.THANKS_BY_SOURCE`)."""
+    owner = producer_of(session, referrer) or fallback
     who = referrer_name(referral)
     contact = ""
     if referrer is not None:
         contact = ", ".join(p for p in (referrer.mobile, referrer.email) if p)
+    partner = (
+        session.get(Partner, referral.referred_by_partner_id)
+        if referral.referred_by_partner_id
+        else None
+    )
+    if partner is not None:
+        contact = ", ".join(p for p in (partner.phone, partner.email) if p)
     task = tasks.create(
         session,
         key=f"referral-thank:{referral.id}",

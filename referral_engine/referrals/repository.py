@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from referral_engine.contacts.models import Client
@@ -45,6 +47,31 @@ def listing(
 def entries(session: Session, *, referral_id: int) -> list[ReferralEntry]:
     query = select(ReferralEntry).where(ReferralEntry.referral_id == referral_id)
     return list(session.scalars(query.order_by(ReferralEntry.at, ReferralEntry.id)))
+
+
+def has_entry(session: Session, *, referral_id: int, kind: str, status: str | None) -> bool:
+    query = select(ReferralEntry.id).where(
+        ReferralEntry.referral_id == referral_id,
+        ReferralEntry.kind == kind,
+        ReferralEntry.status == status,
+    )
+    return session.scalars(query.limit(1)).first() is not None
+
+
+def referred_between(session: Session, *, start: datetime, end: datetime) -> list[Referral]:
+    """Referrals from a client or partner on record, captured or converted in
+    [start, end)."""
+    query = select(Referral).where(
+        or_(
+            Referral.referred_by_client_id.is_not(None),
+            Referral.referred_by_partner_id.is_not(None),
+        ),
+        or_(
+            and_(Referral.created_at >= start, Referral.created_at < end),
+            and_(Referral.converted_at >= start, Referral.converted_at < end),
+        ),
+    )
+    return list(session.scalars(query.order_by(Referral.id)))
 
 
 def by_source_event(session: Session, *, event_id: int) -> Referral | None:

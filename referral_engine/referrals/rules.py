@@ -20,6 +20,8 @@ THANKED = "Referral – Thanked"
 CONVERTED = "Referral – Converted"
 NOT_CONVERTED = "Referral – Not Converted"
 DRAFT = "Referral – Draft"
+UPDATE_SENT = "Referral – Update Sent"
+TOP_SOURCE = "Referral – Top Source"
 
 OPEN = (ReferralStatus.new, ReferralStatus.contacted, ReferralStatus.quoting)
 FINAL = (ReferralStatus.converted, ReferralStatus.not_converted)

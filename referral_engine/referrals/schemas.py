@@ -34,6 +34,8 @@ class ReferralUpdate(BaseModel):
     policy_number: str | None = Field(None, max_length=100)
     premium: float | None = Field(None, ge=0)
     commission: float | None = Field(None, ge=0)
+    # A reward for the referrer (recorded; always reviewed: rules differ by state).
+    reward_amount: float | None = Field(None, ge=0)
 
 
 class PartnerCreate(BaseModel):
@@ -99,7 +101,9 @@ class ReferredByRead(BaseModel):
 
 class TimelineEntryRead(BaseModel):
     at: datetime
-    kind: str  # captured, tagged, task, status, converted, disputed, tags, notes, event
+    # captured, tagged, task, status, converted, disputed, tags, notes, event, message,
+    # update, recognized, reward
+    kind: str
     status: str | None
     detail: str
     actor: str | None
@@ -133,4 +137,28 @@ class ReferralRead(BaseModel):
     converted_line_of_business: str | None
     converted_premium: float | None
     converted_commission: float | None
+    reward_amount: float | None = None
     timeline: list[TimelineEntryRead] | None = None
+
+
+class StandingRead(BaseModel):
+    rank: int
+    kind: str  # client or partner
+    client_id: int | None
+    partner_id: int | None
+    name: str
+    converted: int
+    received: int
+    recognized: bool
+    task_id: int | None
+    check_in_task_id: int | None
+
+
+class RecognitionRead(BaseModel):
+    """``POST /api/v1/recognition/run``: the quarter's referrers, best first."""
+
+    quarter: str
+    starts_at: datetime
+    ends_at: datetime
+    top: int
+    standings: list[StandingRead]

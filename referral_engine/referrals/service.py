@@ -3,8 +3,11 @@
 Capture follows the agency workflow: the referral is saved first and tagged after
 ("Referral – New" and its source: "Referred by Client", "Source – Realtor", …,
 "Source – External", then the caller's tags); a referral captured through the API or
-an event then gets priority service and, from a client, a thank-you task (see
-:mod:`referral_engine.referrals.priority`). Every step is on the referral's timeline.
+an event then gets priority service (see :mod:`referral_engine.referrals.priority`)
+and its referrer is thanked — a message or a task, by source kind (see
+:mod:`referral_engine.referrals.messages`) — and every capture schedules the quarter's
+recognition (see :mod:`referral_engine.referrals.recognition`). Every step is on the
+referral's timeline.
 Services only flush; the request or the worker commits.
 """
 
@@ -22,7 +25,15 @@ from referral_engine.contacts.models import Client
 from referral_engine.events.lob import resolve_line
 from referral_engine.events.models import Event
 from referral_engine.events.schemas import ProspectIn, ReferralIn, ReferredBy
-from referral_engine.referrals import conversion, partners, priority, repository, rules
+from referral_engine.referrals import (
+    conversion,
+    messages,
+    partners,
+    priority,
+    recognition,
+    repository,
+    rules,
+)
 from referral_engine.referrals.models import Partner, Referral, ReferralStatus
 from referral_engine.referrals.timeline import SYSTEM, Actor, record
 from referral_engine.referrals.updates import ReferralNotFound, update
@@ -135,6 +146,7 @@ def _save_then_tag(
         [rules.NEW, rules.source_tag(source.kind, partner_kind)], referral.tags, tags
     )
     record(session, referral, kind="tagged", detail=", ".join(referral.tags), now=now, actor=actor)
+    recognition.schedule(session, now=now)
 
 
 def _source(
@@ -201,7 +213,7 @@ def capture(
     priority_service: bool = True,
 ) -> Referral:
     """Record a referral with its source and tags, then give it priority service and
-    thank a referring client.
+    thank the referrer (:func:`messages.thank`).
 
     ``referrer`` is the referring client when the caller already knows them;
     ``prospect_client`` the client record of the prospect, whose stored details win over
@@ -229,9 +241,7 @@ def capture(
         )
     else:
         owner = priority.contact_owner(session, source.client)
-    priority.thank_referrer(
-        session, referral, referrer=source.client, fallback=owner, now=now, actor=actor
-    )
+    messages.thank(session, referral, referrer=source.client, fallback=owner, now=now, actor=actor)
     session.flush()
     return referral
 

@@ -1,4 +1,7 @@
-"""Working a referral: status (with the reason it was lost), tags, notes, disputes."""
+"""Working a referral: status (with the reason it was lost), tags, notes, disputes, a
+reward. Reaching contacted, quoting or converted tells the referrer (see
+:mod:`referral_engine.referrals.messages`); a reward amount makes a review task (see
+:mod:`referral_engine.referrals.recognition`)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from referral_engine.referrals import priority, repository, rules
+from referral_engine.referrals import messages, priority, recognition, repository, rules
 from referral_engine.referrals.models import Referral, ReferralStatus
 from referral_engine.referrals.schemas import ReferralUpdate
 from referral_engine.referrals.timeline import Actor, record
@@ -58,6 +61,10 @@ def update(
         referral.disputed_at, referral.disputed_by = now, actor.name
         detail = "attribution disputed" if changes.disputed else "dispute resolved"
         record(session, referral, kind="disputed", detail=detail, now=now, actor=actor)
+    if "reward_amount" in changes.model_fields_set:
+        recognition.review_reward(
+            session, referral, amount=changes.reward_amount, now=now, actor=actor
+        )
     referral.updated_at = now
     session.flush()
     return referral
@@ -117,6 +124,9 @@ def _set_status(
         detail += f" (reason: {change.reason})"
     if changes.policy_number:
         detail += f", policy {changes.policy_number}"
+    # The referrer's update goes on the timeline just before the status entry, which
+    # stays the last word on the move.
+    messages.inform(session, referral, status=change.status, now=now, actor=actor)
     record(
         session,
         referral,

@@ -84,6 +84,7 @@ def read(session: Session, referral: Referral, *, timeline: bool = False) -> Ref
         converted_line_of_business=referral.converted_line_of_business,
         converted_premium=referral.converted_premium,
         converted_commission=referral.converted_commission,
+        reward_amount=referral.reward_amount,
         timeline=[
             TimelineEntryRead(at=e.at, kind=e.kind, status=e.status, detail=e.detail, actor=e.actor)
             for e in entries

@@ -28,3 +28,12 @@ def dana(api: TestClient, captured_at: str) -> dict[str, Any]:
     response = api.post("/api/v1/events", json=event())
     assert response.status_code == 202, response.text
     return dict(event()["client"])
+
+
+@pytest.fixture
+def unreachable_dana(api: TestClient, captured_at: str) -> dict[str, Any]:
+    """Dana Reyes with neither email nor SMS usable: she is thanked by a task, not a message."""
+    document = event(client__consent={"email": False, "sms": False})
+    response = api.post("/api/v1/events", json=document)
+    assert response.status_code == 202, response.text
+    return dict(document["client"])

@@ -156,7 +156,6 @@ def test_conversion_closes_the_open_contact_task(
     run_hook(ready_db, ingest(api, new_client_event("lee-bind")), convert_on_bind, now=BOUND)
     task = tasks_of(api, lee["id"])["priority_contact"]
     assert task["status"] == "done"
-    assert tasks_of(api, lee["id"])["thank_referrer"]["status"] == "open"
 
 
 def test_a_client_is_never_their_own_referral(api: TestClient, ready_db: str) -> None:

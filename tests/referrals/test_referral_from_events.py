@@ -47,12 +47,13 @@ def test_a_new_client_bound_with_a_referring_client_is_a_converted_referral(
     assert referral["tags"][:2] == ["Referral – New", "Referred by Client"]
 
 
-def test_a_referral_bound_already_gets_a_thank_task_but_no_contact_task(
+def test_a_referral_bound_already_is_thanked_but_gets_no_contact_task(
     api: TestClient, ready_db: str, dana: dict[str, Any]
 ) -> None:
     referral_id = run_hook(ready_db, ingest(api, lee_bound(BY_DANA)), capture_from_event)
     assert referral_id is not None
-    assert set(tasks_of(api, referral_id)) == {"thank_referrer"}
+    assert set(tasks_of(api, referral_id)) == set(), "Dana is thanked by a message"
+    assert "Referral – Thanked" in read(api, referral_id)["tags"]
 
 
 def test_the_bind_hook_after_capture_returns_the_same_referral(
@@ -84,7 +85,7 @@ def test_a_partner_recorded_by_the_ams_is_found_or_made(
     assert referral["status"] == "new"
     assert "Source – Realtor" in referral["tags"]
     assert [p["kind"] for p in api.get("/api/v1/partners").json()] == ["realtor"]
-    assert set(tasks_of(api, referral["id"])) == {"priority_contact"}
+    assert set(tasks_of(api, referral["id"])) == {"priority_contact", "thank_referrer"}
 
 
 def test_a_client_who_names_someone_else_is_the_referrer(
@@ -105,7 +106,8 @@ def test_a_client_who_names_someone_else_is_the_referrer(
     assert referral["prospect"]["mobile"] == "+13125550188"
     assert referral["prospect"]["client_id"] is None
     assert referral["referred_by"]["name"] == "Dana Reyes"
-    assert set(tasks_of(api, referral["id"])) == {"priority_contact", "thank_referrer"}
+    assert set(tasks_of(api, referral["id"])) == {"priority_contact"}
+    assert "Referral – Thanked" in referral["tags"], "Dana is thanked by a message"
 
 
 def test_an_open_referral_of_the_same_person_is_linked_not_duplicated(

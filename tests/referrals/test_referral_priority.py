@@ -70,7 +70,7 @@ def test_the_contact_task_is_on_the_referrals_timeline(
 
 
 def test_a_client_referral_makes_a_thank_task_due_in_one_business_day(
-    api: TestClient, dana: dict[str, Any]
+    api: TestClient, unreachable_dana: dict[str, Any]
 ) -> None:
     referral = refer(api, referral_body())
     task = tasks_of(api, referral["id"])["thank_referrer"]
@@ -81,7 +81,7 @@ def test_a_client_referral_makes_a_thank_task_due_in_one_business_day(
 
 
 def test_the_referrer_is_tagged_thanked_when_the_thank_task_is_made(
-    api: TestClient, dana: dict[str, Any]
+    api: TestClient, unreachable_dana: dict[str, Any]
 ) -> None:
     referral = refer(api, referral_body())
     assert referral["tags"][-1] == "Referral – Thanked"
@@ -89,20 +89,24 @@ def test_the_referrer_is_tagged_thanked_when_the_thank_task_is_made(
     assert last["detail"].startswith("thank-you task for the producer (Sam Ortiz)")
 
 
-def test_a_thank_task_late_on_friday_is_due_monday(api: TestClient, dana: dict[str, Any]) -> None:
+def test_a_thank_task_late_on_friday_is_due_monday(
+    api: TestClient, unreachable_dana: dict[str, Any]
+) -> None:
     clock.pin(at("2026-12-04T22:00:00Z"))  # Friday 16:00 in Chicago
     referral = refer(api, referral_body())
     due = tasks_of(api, referral["id"])["thank_referrer"]["due_at"]
     assert due.startswith("2026-12-07T22:00:00")  # Monday 16:00
 
 
-def test_partner_and_external_referrals_have_no_thank_task(
+def test_a_partner_is_thanked_by_a_task_and_an_external_source_not_at_all(
     api: TestClient, captured_at: str
 ) -> None:
-    for source in (PARTNER, EXTERNAL):
-        referral = refer(api, referral_body(referred_by=source))
-        assert set(tasks_of(api, referral["id"])) == {"priority_contact"}
-        assert "Referral – Thanked" not in referral["tags"]
+    partner = refer(api, referral_body(referred_by=PARTNER))
+    assert set(tasks_of(api, partner["id"])) == {"priority_contact", "thank_referrer"}
+    assert "Referral – Thanked" in partner["tags"]
+    external = refer(api, referral_body(referred_by=EXTERNAL))
+    assert set(tasks_of(api, external["id"])) == {"priority_contact"}
+    assert "Referral – Thanked" not in external["tags"]
 
 
 def test_a_client_known_only_by_name_is_still_thanked(api: TestClient, captured_at: str) -> None:

@@ -51,3 +51,35 @@ def test_the_reports_page_shows_the_weekly_numbers(live_server, page) -> None:  
     page.click("nav >> text=Reports")
     text = page.locator("table").inner_text()
     assert "Binds detected" in text and "Referrals converted" in text
+
+
+def test_a_csr_captures_a_referral_in_the_app_and_sees_it_in_the_priority_view(  # type: ignore[no-untyped-def]
+    live_server, page, api
+) -> None:
+    sign_in(page, live_server.url)
+    page.goto(live_server.url + "/referrals")
+    form = page.locator("form.capture")
+    form.locator("input[name=first_name]").fill("Nora")
+    form.locator("input[name=last_name]").fill("Quinn")
+    form.locator("input[name=mobile]").fill("(312) 555-0166")
+    form.locator("select[name=referred_by_kind]").select_option("partner")
+    form.locator("input[name=referred_by_name]").fill("Harbor Realty")
+    form.locator("input[name=partner_type]").fill("realtor")
+    form.locator("button:has-text('Save referral')").click()
+    assert "contact task is due within 24 hours" in page.locator("[role=status]").inner_text()
+    page.click("text=Priority – Referral")
+    assert "Nora Quinn" in page.locator(".referral").first.inner_text()
+    [saved] = api.get("/api/v1/referrals").json()
+    assert saved["prospect"]["mobile"] == "+13125550166"
+    assert "Source – Realtor" in saved["tags"]
+
+
+def test_a_bad_capture_says_why_and_stores_nothing(live_server, page, api) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, live_server.url)
+    page.goto(live_server.url + "/referrals")
+    form = page.locator("form.capture")
+    form.locator("input[name=first_name]").fill("Nora")
+    form.locator("input[name=mobile]").fill("12")
+    form.locator("button:has-text('Save referral')").click()
+    assert "not a valid phone number" in page.locator("[role=alert]").inner_text()
+    assert api.get("/api/v1/referrals").json() == []

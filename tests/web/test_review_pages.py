@@ -59,7 +59,7 @@ def test_producer_declines_with_a_reason_and_sees_it_on_the_timeline(  # type: i
     card = page.locator(f"#ask-{pending['id']}")
     card.locator("input[name=reason]").fill("Claim dispute with the carrier")
     card.locator("button:has-text('Decline')").click()
-    assert page.locator("text=Nothing waits for review.").count() == 1
+    page.locator("text=Nothing waits for review.").wait_for()
     page.goto(live_server.url + f"/asks/{pending['id']}")
     timeline = page.locator(".timeline").inner_text()
     assert "declined: Claim dispute with the carrier" in timeline
@@ -90,4 +90,5 @@ def test_asks_page_filters_by_status(live_server, page, agency, pending) -> None
     page.click("nav >> text=Asks")
     page.click("text=pending review (1)")
     rows = page.locator("tbody tr")
-    assert rows.count() == 1 and "Dana Reyes" in rows.inner_text()
+    page.wait_for_url("**/asks?status=pending_review")
+    assert "Dana Reyes" in rows.first.inner_text() and rows.count() == 1

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 12:10:05.608438
+Create Date: 2026-11-23 12:40:41.029128
 """
 
 from collections.abc import Sequence
@@ -475,6 +475,9 @@ def upgrade() -> None:
             "converted_commission",
             sa.Numeric(precision=12, scale=2, asdecimal=False),
             nullable=True,
+        ),
+        sa.Column(
+            "reward_amount", sa.Numeric(precision=12, scale=2, asdecimal=False), nullable=True
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

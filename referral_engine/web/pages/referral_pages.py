@@ -19,13 +19,25 @@ router = APIRouter(include_in_schema=False)
 NOT_CONVERTED_REASONS = ("price", "timing", "coverage", "unreachable", "other")
 
 
+PRIORITY = "Priority – Referral"
+
+
 @router.get("/referrals", response_class=HTMLResponse)
 def referral_list(
-    request: Request, session: DbSession, status: str = "", error: str = "", done: str = ""
+    request: Request,
+    session: DbSession,
+    status: str = "",
+    view: str = "",
+    error: str = "",
+    done: str = "",
 ) -> HTMLResponse:
     user = page_user(request, session)
     chosen = ReferralStatus(status) if status in ReferralStatus.__members__ else None
     rows = repository.listing(session, status=chosen, referred_by_kind=None, limit=300, offset=0)
+    if view == "priority":
+        # Priority service: referrals still waiting for their first contact, soonest due.
+        rows = [r for r in rows if PRIORITY in (r.tags or []) and r.status == ReferralStatus.new]
+        rows.sort(key=lambda r: r.contact_due_at or r.created_at)
     return render(
         request,
         "referrals.html",
@@ -36,7 +48,61 @@ def referral_list(
         reasons=NOT_CONVERTED_REASONS,
         error=error,
         done=done,
+        view=view,
     )
+
+
+@router.post("/referrals/new")
+def referral_capture(
+    request: Request,
+    session: DbSession,
+    first_name: str = Form(""),
+    last_name: str = Form(""),
+    mobile: str = Form(""),
+    email: str = Form(""),
+    line_of_business: str = Form(""),
+    referred_by_kind: str = Form("client"),
+    referred_by_name: str = Form(""),
+    referred_by_external_id: str = Form(""),
+    partner_type: str = Form(""),
+    notes: str = Form(""),
+) -> RedirectResponse:
+    """A CSR captures a referral that came in by phone or at the counter."""
+    from referral_engine.agency.service import load_settings, normalize_context
+    from referral_engine.referrals import service as referrals
+    from referral_engine.referrals.schemas import ReferralCreate
+    from referral_engine.referrals.timeline import Actor
+
+    user = page_user(request, session)
+    prospect = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "mobile": mobile,
+        "email": email,
+        "line_of_business": line_of_business,
+    }
+    referred_by = {
+        "kind": referred_by_kind,
+        "name": referred_by_name,
+        "external_id": referred_by_external_id,
+        "partner_type": partner_type,
+    }
+    body = {
+        "prospect": {k: v for k, v in prospect.items() if v.strip()},
+        "referred_by": {k: v for k, v in referred_by.items() if v.strip()},
+        "notes": notes,
+    }
+    try:
+        referral_in = ReferralCreate.model_validate(
+            body, context=normalize_context(load_settings(session)).as_dict()
+        )
+        referral = referrals.capture(
+            session, referral_in=referral_in, actor=Actor.of(user), now=clock.now()
+        )
+    except (ValidationError, rules.InvalidReferral) as exc:
+        return RedirectResponse(f"/referrals?error={_say(exc)}", status_code=303)
+    message = f"Referral {referral.id} saved; its contact task is due within 24 hours"
+    return RedirectResponse(f"/referrals?done={message}", status_code=303)
 
 
 @router.post("/referrals/{referral_id}/status")

@@ -1,0 +1,248 @@
+"""Thanking the referrer and keeping them informed: a message where one may go, a task
+for a person otherwise.
+
+How each source kind is thanked and updated is a table (:data:`THANKS_BY_SOURCE`,
+:data:`UPDATES_BY_SOURCE`): ``"message"`` queues an outbound message to a referring
+client who has a usable channel (email: an address, not opted out, consent not
+refused; SMS: recorded consent and not opted out) and falls back to a task for the
+producer when they have none; ``"task"`` always makes the task (a partner: the
+relationship is the producer's); ``"none"`` does nothing.
+
+Messages are written with status ``outbox``: the sender (``delivery/service.py``) sends
+asks only, so a thank-you or an update waits in the outbox, shown in the UI, until the
+sender learns to send referrer messages. They never carry the prospect's line of
+business, premium or policy number (see :mod:`referral_engine.referrals.wording`).
+Each status is reported to the referrer once per referral, however often it is set.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from referral_engine.agency.service import load_settings
+from referral_engine.contacts.models import Client
+from referral_engine.delivery.models import Message, MessageStatus
+from referral_engine.referrals import priority, repository, rules, wording
+from referral_engine.referrals.models import Partner, Referral, ReferralStatus
+from referral_engine.referrals.timeline import Actor, record
+from referral_engine.tasks import service as tasks
+from referral_engine.users.models import User
+
+THANKS_BY_SOURCE: dict[str, str] = {"client": "message", "partner": "task", "external": "none"}
+"""How a referrer is thanked, by ``referred_by_kind`` (the defaults)."""
+UPDATES_BY_SOURCE: dict[str, str] = {"client": "message", "partner": "task", "external": "none"}
+"""How a referrer hears of progress, by ``referred_by_kind`` (the defaults)."""
+
+THANKS = "thanks"  # Message.kind
+UPDATE = "referral_update"  # Message.kind
+UPDATE_REFERRER = "update_referrer"  # Task.kind
+INFORM_ON = (ReferralStatus.contacted, ReferralStatus.quoting, ReferralStatus.converted)
+UPDATE_WITHIN_BUSINESS_HOURS = 8
+_SAID = {
+    ReferralStatus.contacted: "we've been in touch with {name}",
+    ReferralStatus.quoting: "we're putting together options for {name}",
+    ReferralStatus.converted: "{name} is now a client",
+}
+
+
+def usable_channel(client: Client) -> tuple[str, str] | None:
+    """(channel, address) to message ``client`` on, the preferred channel first; None
+    when no channel may be used."""
+    email_ok = (
+        bool(client.email) and not client.email_opted_out and client.consent_email is not False
+    )
+    sms_ok = bool(client.mobile) and client.consent_sms is True and not client.sms_opted_out
+    order = ("sms", "email") if client.preferred_channel == "sms" else ("email", "sms")
+    for channel in order:
+        if channel == "email" and email_ok and client.email:
+            return "email", client.email
+        if channel == "sms" and sms_ok and client.mobile:
+            return "sms", client.mobile
+    return None
+
+
+def prospect_first_name(referral: Referral) -> str:
+    return wording.tidy(referral.first_name or referral.company) or "your friend"
+
+
+def words_for(
+    session: Session, referral: Referral, *, referrer: Client | None, writer: User | None
+) -> wording.Words:
+    """The names a message about ``referral`` uses; ``writer`` signs it."""
+    agency = wording.tidy(load_settings(session).agency.name) or "our agency"
+    producer = wording.tidy(writer.name if writer else "") or agency
+    first = referrer.first_name if referrer else (referral.referred_by_name or "").split(" ")[0]
+    return wording.Words(
+        first_name=wording.tidy(first),
+        prospect_first_name=prospect_first_name(referral),
+        producer_name=producer,
+        producer_first_name=producer.split(" ")[0],
+        agency_name=agency,
+    )
+
+
+def _referrer(session: Session, referral: Referral) -> Client | None:
+    if referral.referred_by_client_id is None:
+        return None
+    return session.get(Client, referral.referred_by_client_id)
+
+
+def _writer(session: Session, referrer: Client | None) -> User | None:
+    return priority.producer_of(session, referrer) or tasks.principal(session)
+
+
+def _queue(
+    session: Session,
+    client: Client,
+    *,
+    kind: str,
+    channel: str,
+    to: str,
+    text: wording.Text,
+    now: datetime,
+) -> Message:
+    message = Message(
+        ask_id=None,
+        client_id=client.id,
+        kind=kind,
+        channel=channel,
+        to=to,
+        subject=text.subject,
+        body=text.body,
+        status=MessageStatus.outbox,
+        attempts=0,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def thank(
+    session: Session,
+    referral: Referral,
+    *,
+    referrer: Client | None,
+    fallback: User | None,
+    now: datetime,
+    actor: Actor,
+) -> Message | None:
+    """Thank whoever made ``referral`` as :data:`THANKS_BY_SOURCE` says; returns the
+    message queued, if one was. Tagged "Referral – Thanked" either way."""
+    how = THANKS_BY_SOURCE.get(referral.referred_by_kind, "none")
+    if how == "none":
+        return None
+    channel = usable_channel(referrer) if (how == "message" and referrer) else None
+    if referrer is None or channel is None:
+        priority.thank_referrer(
+            session, referral, referrer=referrer, fallback=fallback, now=now, actor=actor
+        )
+        return None
+    words = words_for(session, referral, referrer=referrer, writer=_writer(session, referrer))
+    message = _queue(
+        session,
+        referrer,
+        kind=THANKS,
+        channel=channel[0],
+        to=channel[1],
+        text=wording.render("thanks", words, channel=channel[0]),
+        now=now,
+    )
+    referral.tags = rules.merged(referral.tags, [rules.THANKED])
+    record(
+        session,
+        referral,
+        kind="message",
+        detail=f"thank-you message to {priority.referrer_name(referral)} by {channel[0]}"
+        f" (message {message.id}, in the outbox); tagged {rules.THANKED}",
+        now=now,
+        actor=actor,
+    )
+    return message
+
+
+def inform(
+    session: Session, referral: Referral, *, status: ReferralStatus, now: datetime, actor: Actor
+) -> Message | None:
+    """Tell the referrer ``referral`` reached ``status`` (contacted, quoting, converted)
+    as :data:`UPDATES_BY_SOURCE` says; once per status. Returns the message queued."""
+    if status not in INFORM_ON or repository.has_entry(
+        session, referral_id=referral.id, kind="update", status=status
+    ):
+        return None
+    how = UPDATES_BY_SOURCE.get(referral.referred_by_kind, "none")
+    if how == "none":
+        return None
+    referrer = _referrer(session, referral)
+    writer = _writer(session, referrer)
+    words = words_for(session, referral, referrer=referrer, writer=writer)
+    channel = usable_channel(referrer) if (how == "message" and referrer) else None
+    if referrer is None or channel is None:
+        _update_task(session, referral, status=status, referrer=referrer, words=words, now=now)
+        record(
+            session,
+            referral,
+            kind="update",
+            status=status,
+            detail=f"update task: tell {priority.referrer_name(referral)} "
+            + _SAID[status].format(name=words.prospect_first_name),
+            now=now,
+            actor=actor,
+        )
+        return None
+    text = wording.render(f"update.{status}", words, channel=channel[0])
+    message = _queue(
+        session, referrer, kind=UPDATE, channel=channel[0], to=channel[1], text=text, now=now
+    )
+    referral.tags = rules.merged(referral.tags, [rules.UPDATE_SENT])
+    record(
+        session,
+        referral,
+        kind="update",
+        status=status,
+        detail=f"update to {priority.referrer_name(referral)} by {channel[0]} ({status};"
+        f" message {message.id}, in the outbox); tagged {rules.UPDATE_SENT}",
+        now=now,
+        actor=actor,
+    )
+    return message
+
+
+def _update_task(
+    session: Session,
+    referral: Referral,
+    *,
+    status: ReferralStatus,
+    referrer: Client | None,
+    words: wording.Words,
+    now: datetime,
+) -> None:
+    partner = (
+        session.get(Partner, referral.referred_by_partner_id)
+        if referral.referred_by_partner_id
+        else None
+    )
+    owner = priority.producer_of(session, referrer) or tasks.principal(session)
+    who = priority.referrer_name(referral)
+    contact = ""
+    if partner is not None:
+        contact = ", ".join(p for p in (partner.phone, partner.email) if p)
+    elif referrer is not None:
+        contact = ", ".join(p for p in (referrer.mobile, referrer.email) if p)
+    draft = wording.render(f"update.{status}", words, channel="email")
+    tasks.create(
+        session,
+        key=f"referral-update:{referral.id}:{status}",
+        kind=UPDATE_REFERRER,
+        title=f"Update {who}: " + _SAID[status].format(name=words.prospect_first_name),
+        detail=f"{who}{f' ({contact})' if contact else ''} introduced "
+        f"{words.prospect_first_name}. Let them know; a draft (no coverage details — "
+        f"those are the prospect's business):\n\n{draft.body}",
+        now=now,
+        within_hours=UPDATE_WITHIN_BUSINESS_HOURS,
+        assignee_id=owner.id if owner else None,
+        client_id=referrer.id if referrer else None,
+        referral_id=referral.id,
+    )
