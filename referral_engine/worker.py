@@ -114,12 +114,15 @@ def _poll_mailbox(url: str, now: datetime) -> Counter[str]:
 
 def _send(url: str, now: datetime, providers: Providers | None) -> TickReport:
     """Due asks out through their providers, and asks a stopped sender left behind."""
+    from referral_engine.delivery.messages import recover_stale_messages, send_queued
     from referral_engine.delivery.service import recover_stale, send_due
 
     report = TickReport()
     report.outcomes.update(_poll_mailbox(url, now))
     report.outcomes.update(recover_stale(url, now=now, providers=providers))
     report.outcomes.update(send_due(url, now=now, providers=providers))
+    report.outcomes.update(recover_stale_messages(url, now=now, providers=providers))
+    report.outcomes.update(send_queued(url, now=now, providers=providers))
     report.ran["delivery.send_due"] += sum(report.outcomes.values())
     return report
 

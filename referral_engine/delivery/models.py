@@ -13,6 +13,7 @@ from referral_engine.db import Base, UtcDateTime
 
 class MessageStatus(StrEnum):
     outbox = "outbox"  # no provider for the channel: shown, never sent
+    queued = "queued"  # a message other than an ask, waiting for the sender
     sending = "sending"
     sent = "sent"  # the provider accepted it
     delivered = "delivered"
@@ -43,6 +44,10 @@ class Message(Base):
     error_code: Mapped[str | None] = mapped_column(String(20))
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Queued messages: not before this instant (quiet hours, backoff after a failure).
+    send_after: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    # Set (and committed) just before the provider is called, as for asks.
+    sending_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     status_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

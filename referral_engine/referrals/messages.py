@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import load_settings
 from referral_engine.contacts.models import Client
-from referral_engine.delivery.models import Message, MessageStatus
+from referral_engine.delivery.messages import queued_or_outbox
+from referral_engine.delivery.models import Message
 from referral_engine.referrals import priority, repository, rules, wording
 from referral_engine.referrals.models import Partner, Referral, ReferralStatus
 from referral_engine.referrals.timeline import Actor, record
@@ -111,8 +112,9 @@ def _queue(
         to=to,
         subject=text.subject,
         body=text.body,
-        status=MessageStatus.outbox,
+        status=queued_or_outbox(channel),
         attempts=0,
+        send_after=now,
         created_at=now,
     )
     session.add(message)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 12:40:41.029128
+Create Date: 2026-11-23 12:46:25.623849
 """
 
 from collections.abc import Sequence
@@ -377,6 +377,8 @@ def upgrade() -> None:
         sa.Column("error_code", sa.String(length=20), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("send_after", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sending_started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status_at", sa.DateTime(timezone=True), nullable=True),
@@ -395,6 +397,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_messages_ask_id"), ["ask_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_messages_client_id"), ["client_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_messages_provider_id"), ["provider_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_messages_send_after"), ["send_after"], unique=False)
         batch_op.create_index(batch_op.f("ix_messages_status"), ["status"], unique=False)
 
     op.create_table(
@@ -672,6 +675,7 @@ def downgrade() -> None:
     op.drop_table("replies")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_messages_status"))
+        batch_op.drop_index(batch_op.f("ix_messages_send_after"))
         batch_op.drop_index(batch_op.f("ix_messages_provider_id"))
         batch_op.drop_index(batch_op.f("ix_messages_client_id"))
         batch_op.drop_index(batch_op.f("ix_messages_ask_id"))

@@ -1,0 +1,200 @@
+"""Messages other than asks (a referrer's thank-you, progress updates): the same guarantees.
+
+A message is queued when its channel has a provider (else it waits in the outbox). The
+sender claims one queued message at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL),
+re-checks that the client may still be reached on that channel, keeps SMS out of the
+recipient's quiet hours, commits ``sending`` before the provider is called and records
+the answer after: sent; a transient failure waits with backoff; a permanent one fails.
+A sender that dies mid-send leaves ``sending``: SMS is reconciled with the provider, an
+email becomes ``delivery_unknown`` — never a second copy.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from referral_engine import clock
+from referral_engine.agency.service import load_settings
+from referral_engine.contacts.models import Client
+from referral_engine.db import unit_of_work
+from referral_engine.decisions import rules
+from referral_engine.decisions.rules import Rulebook
+from referral_engine.delivery.channels import SendFailed, Sent
+from referral_engine.delivery.links import mailbox
+from referral_engine.delivery.models import Message, MessageStatus
+from referral_engine.delivery.providers import Providers
+from referral_engine.settings import provider_settings
+
+MAX_ATTEMPTS = 6
+
+
+def queued_or_outbox(channel: str) -> MessageStatus:
+    """Queued when the channel has a provider; else the outbox (never sent)."""
+    has = Providers.from_settings(provider_settings()).has(channel)
+    return MessageStatus.queued if has else MessageStatus.outbox
+
+
+def _backoff(attempt: int) -> timedelta:
+    return min(timedelta(minutes=5 * 2 ** max(attempt - 1, 0)), timedelta(hours=6))
+
+
+def send_queued(url: str, *, now: datetime, providers: Providers | None = None) -> Counter[str]:
+    providers = providers or Providers.from_settings(provider_settings())
+    outcomes: Counter[str] = Counter()
+    while True:
+        with unit_of_work(url) as session:
+            claimed = _claim(session, now=now, providers=providers, outcomes=outcomes)
+        if claimed is None:
+            return outcomes
+        outcomes[_transmit(url, claimed, providers=providers, now=now)] += 1
+
+
+def _claim(
+    session: Session, *, now: datetime, providers: Providers, outcomes: Counter[str]
+) -> int | None:
+    query = (
+        select(Message)
+        .where(
+            Message.status == MessageStatus.queued,
+            or_(Message.send_after.is_(None), Message.send_after <= now),
+        )
+        .order_by(Message.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    while (message := session.scalars(query).first()) is not None:
+        client = session.get(Client, message.client_id) if message.client_id else None
+        if client is not None and _refused(client, message.channel):
+            message.status, message.error = MessageStatus.failed, "the client may not be reached"
+            message.status_at = now
+            outcomes["message:not_sent"] += 1
+            session.flush()
+            continue
+        if message.channel == "sms" and client is not None:
+            book = Rulebook.from_settings(load_settings(session))
+            window, _ = rules.window_for(book, timezone=client.timezone, mobile=client.mobile)
+            allowed = window.earliest_allowed(now)
+            if allowed > now:
+                message.send_after = allowed  # quiet hours or not a business day
+                outcomes["message:waiting"] += 1
+                session.flush()
+                continue
+        message.status = MessageStatus.sending
+        message.sending_started_at = clock.wall()
+        message.attempts += 1
+        session.flush()
+        return message.id
+    return None
+
+
+def _refused(client: Client, channel: str) -> bool:
+    if channel == "email":
+        return not client.email or client.email_opted_out or client.consent_email is False
+    return not client.mobile or client.sms_opted_out or client.consent_sms is not True
+
+
+def _transmit(url: str, message_id: int, *, providers: Providers, now: datetime) -> str:
+    with unit_of_work(url) as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        channel, to, body = message.channel, message.to, message.body
+        email = _compose(session, message, now=now) if channel == "email" else None
+    try:
+        if email is not None:
+            sent = providers.email_sender().send(email)
+        else:
+            sent = providers.sms_sender().send(
+                to=to, body=body, status_callback=providers.status_callback_url
+            )
+    except SendFailed as failure:
+        with unit_of_work(url) as session:
+            return _failed(session, message_id, failure, now=now)
+    with unit_of_work(url) as session:
+        _sent(session, message_id, sent, now=now)
+    return "message:sent"
+
+
+def _compose(session: Session, message: Message, *, now: datetime) -> EmailMessage:
+    settings = load_settings(session)
+    env = provider_settings()
+    mail_from = env.mail_from or f"{settings.agency.name} <asks@localhost>"
+    _, domain = mailbox(mail_from)
+    email = EmailMessage()
+    email["From"] = mail_from
+    email["To"] = message.to
+    email["Subject"] = message.subject or f"A note from {settings.agency.name}"
+    email["Date"] = format_datetime(now)
+    email["Message-ID"] = make_msgid(idstring=f"message-{message.id}", domain=domain or None)
+    footer = f"\n\n--\n{settings.agency.name}\n{settings.agency.postal_address}".rstrip()
+    email.set_content(message.body + footer)
+    return email
+
+
+def _sent(session: Session, message_id: int, sent: Sent, *, now: datetime) -> None:
+    message = session.get(Message, message_id)
+    assert message is not None
+    message.status, message.provider_id = MessageStatus.sent, sent.provider_id
+    message.sent_at = message.status_at = now
+    message.sending_started_at = None
+
+
+def _failed(session: Session, message_id: int, failure: SendFailed, *, now: datetime) -> str:
+    message = session.get(Message, message_id)
+    assert message is not None
+    message.error, message.error_code = failure.reason, failure.code
+    message.sending_started_at = None
+    if failure.transient and message.attempts < MAX_ATTEMPTS:
+        message.status = MessageStatus.queued
+        message.send_after = now + _backoff(message.attempts)
+        return "message:retry"
+    message.status, message.status_at = MessageStatus.failed, now
+    return "message:failed"
+
+
+def recover_stale_messages(
+    url: str, *, now: datetime, providers: Providers | None = None
+) -> Counter[str]:
+    """Messages a stopped sender left ``sending``: found at the provider, sent again, or
+    flagged ``delivery_unknown`` (email) — never sent twice."""
+    env = provider_settings()
+    providers = providers or Providers.from_settings(env)
+    cutoff = clock.wall() - timedelta(seconds=env.send_lease_seconds)
+    outcomes: Counter[str] = Counter()
+    with unit_of_work(url) as session:
+        stale = session.scalars(
+            select(Message).where(
+                Message.status == MessageStatus.sending,
+                Message.ask_id.is_(None),
+                Message.sending_started_at < cutoff,
+            )
+        ).all()
+        for message in stale:
+            started = message.sending_started_at or now
+            message.sending_started_at = None
+            if message.channel == "sms" and providers.has("sms"):
+                try:
+                    found = providers.sms_sender().find_sent(
+                        message.to, message.body, since=started - timedelta(minutes=1)
+                    )
+                except SendFailed:
+                    message.status = MessageStatus.delivery_unknown
+                    outcomes["message:delivery_unknown"] += 1
+                    continue
+                if found:
+                    message.status, message.provider_id = MessageStatus.sent, found
+                    message.sent_at = message.status_at = now
+                    outcomes["message:recovered"] += 1
+                else:
+                    message.status = MessageStatus.queued
+                    outcomes["message:requeued"] += 1
+                continue
+            message.status = MessageStatus.delivery_unknown
+            outcomes["message:delivery_unknown"] += 1
+    return outcomes
