@@ -53,3 +53,14 @@ def check_in_partner(session: Session, payload: dict[str, Any], now: datetime) -
         now=now,
     )
     return "check_in:task" if task is not None else None
+
+
+@handles("reports.send_digest")
+def send_digest(session: Session, payload: dict[str, Any], now: datetime) -> str | None:
+    from referral_engine.reports.digest import NoPrincipal, queue_digest
+
+    try:
+        queue_digest(session, week=str(payload["week"]), now=now)
+    except NoPrincipal:
+        return "digest:no_principal"
+    return "digest:queued"

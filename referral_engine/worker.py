@@ -116,8 +116,11 @@ def _send(url: str, now: datetime, providers: Providers | None) -> TickReport:
     """Due asks out through their providers, and asks a stopped sender left behind."""
     from referral_engine.delivery.messages import recover_stale_messages, send_queued
     from referral_engine.delivery.service import recover_stale, send_due
+    from referral_engine.reports.digest import schedule_weekly_digest
 
     report = TickReport()
+    with unit_of_work(url) as session:
+        schedule_weekly_digest(session, now=now)
     report.outcomes.update(_poll_mailbox(url, now))
     report.outcomes.update(recover_stale(url, now=now, providers=providers))
     report.outcomes.update(send_due(url, now=now, providers=providers))

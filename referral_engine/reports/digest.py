@@ -1,8 +1,9 @@
 """The weekly digest to the principal: the week's numbers in a short plain-text email.
 
-``render_digest`` only reads and renders. ``send_digest`` records the digest as an
-outbound message (kind ``digest``) to ``[agency] principal_email`` and, when an email
-provider is configured, hands it to that provider; without one it stays in the outbox.
+``render_digest`` only reads and renders. ``queue_digest`` records the digest as an
+outbound message (kind ``digest``) to ``[agency] principal_email``; the sender sends it
+like every message (in the outbox when no email provider is configured). The worker
+schedules one digest a week, due Monday 07:00 in the agency's zone.
 """
 
 from __future__ import annotations
@@ -10,21 +11,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import make_msgid
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import load_settings
 from referral_engine.db import unit_of_work
-from referral_engine.delivery.channels import SendFailed
 from referral_engine.delivery.models import Message, MessageStatus
-from referral_engine.delivery.providers import Providers
 from referral_engine.reports import service as reports
 from referral_engine.reports.period import week_period
 from referral_engine.reports.sources import SourceGrouping, source_report
-from referral_engine.settings import provider_settings
 from referral_engine.tasks.models import Task, TaskStatus
 
 log = logging.getLogger(__name__)
@@ -81,53 +77,67 @@ class DigestSent:
     status: str
 
 
+def queue_digest(session: Session, *, week: str, now: datetime) -> Message:
+    """The week's digest as an email message to the principal, queued for the sender
+    (or in the outbox when no email provider is configured)."""
+    from referral_engine.delivery.messages import queued_or_outbox
+
+    to = load_settings(session).agency.principal_email
+    if not to:
+        raise NoPrincipal("set [agency] principal_email to send the digest")
+    subject, text = render_digest(session, week, now=now)
+    message = Message(
+        kind="digest",
+        channel="email",
+        to=to,
+        subject=subject,
+        body=text,
+        status=queued_or_outbox("email"),
+        attempts=0,
+        send_after=now,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
 def send_digest(url: str, *, week: str, now: datetime) -> DigestSent:
-    """Record the digest as a message to the principal, then send it by email if a
-    provider is configured (once; a failure is recorded on the message, not retried)."""
-    providers = Providers.from_settings(provider_settings())
+    """Queue the digest and run the sender now: sent once, with the guarantees of every
+    message (a transient failure is retried by the worker)."""
+    from referral_engine.delivery.messages import send_queued
+
     with unit_of_work(url) as session:
-        to = load_settings(session).agency.principal_email
-        if not to:
-            raise NoPrincipal("set [agency] principal_email to send the digest")
-        subject, text = render_digest(session, week, now=now)
-        sending = providers.has("email")
-        message = Message(
-            kind="digest",
-            channel="email",
-            to=to,
-            subject=subject,
-            body=text,
-            status=MessageStatus.sending if sending else MessageStatus.outbox,
-            attempts=1 if sending else 0,
-            created_at=now,
-            status_at=now,
-        )
-        session.add(message)
-        session.flush()
-        message_id = message.id
-    if not sending:
-        return DigestSent(message_id, to, MessageStatus.outbox)
-    status, provider_id, error = _transmit(providers, to=to, subject=subject, text=text)
+        message = queue_digest(session, week=week, now=now)
+        message_id, to = message.id, message.to
+    send_queued(url, now=now)
     with unit_of_work(url) as session:
         stored = session.get(Message, message_id)
         assert stored is not None
-        stored.status, stored.provider_id, stored.error = status, provider_id, error
-        stored.status_at = now
-        stored.sent_at = now if status == MessageStatus.sent else None
-    return DigestSent(message_id, to, status)
+        return DigestSent(message_id, to, MessageStatus(stored.status))
 
 
-def _transmit(
-    providers: Providers, *, to: str, subject: str, text: str
-) -> tuple[MessageStatus, str | None, str | None]:
-    mail_from = providers.env.mail_from or "digest@localhost"
-    email = EmailMessage()
-    email["From"], email["To"], email["Subject"] = mail_from, to, subject
-    email["Message-ID"] = make_msgid(domain=mail_from.rpartition("@")[2].strip("> ") or None)
-    email.set_content(text)
-    try:
-        sent = providers.email_sender().send(email)
-    except SendFailed as failure:
-        log.warning("the digest to %s was not sent: %s", to, failure.reason)
-        return MessageStatus.failed, None, failure.reason
-    return MessageStatus.sent, sent.provider_id, None
+SEND_DIGEST = "reports.send_digest"
+
+
+def schedule_weekly_digest(session: Session, *, now: datetime) -> None:
+    """Due work for this week's digest: Monday 07:00 (agency zone) after the week ends.
+    One job per week (its dedupe key), however often this is called."""
+    from datetime import time
+
+    from referral_engine.jobs import service as jobs
+    from referral_engine.reports.service import agency_zone, current_week, week_bounds
+
+    if not load_settings(session).agency.principal_email:
+        return
+    week = current_week(session, now)
+    _, end = week_bounds(week, agency_zone(session))
+    local_end = end.astimezone(agency_zone(session))
+    run_at = datetime.combine(local_end.date(), time(7), agency_zone(session))
+    jobs.enqueue(
+        session,
+        kind=SEND_DIGEST,
+        key=f"digest:{week}",
+        run_at=run_at.astimezone(end.tzinfo),
+        payload={"week": week},
+    )
