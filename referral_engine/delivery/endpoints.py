@@ -106,28 +106,15 @@ def refer_submit(
         )
         response.status_code = 422
         return response
-    now = clock.now()
-    referral = capture_from_client(
+    # Priority service: the 24-hour contact task for the producer, and the thank-you.
+    capture_from_client(
         session,
         prospect=prospect,
         client=client,
         ask=ask,
         captured_via="page",
-        now=now,
+        now=clock.now(),
         notes=note.strip()[:2000],
-    )
-    tasks.create(
-        session,
-        key=f"referral:{referral.id}",
-        kind="referral",
-        title=f"{client.display_name} introduced {prospect.display}",
-        detail=f"From the introduce-someone page after ask {ask.id}. {note.strip()[:500]}",
-        now=now,
-        hot=True,
-        assignee_id=tasks.assignee_for(session, ask),
-        client_id=client.id,
-        ask_id=ask.id,
-        referral_id=referral.id,
     )
     return render(
         request,

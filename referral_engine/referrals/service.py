@@ -272,8 +272,10 @@ def capture_from_client(
 ) -> Referral:
     """A referral a client made (through the hosted page or a reply to an ask).
 
-    Saved and tagged like any other; the caller routes it (a hot task for the ask's
-    producer), so no priority or thank-you task is made here.
+    Saved and tagged like any other. One the client confirmed (the hosted page) gets
+    priority service (the 24-hour contact task, for the ask's producer) and the referrer
+    is thanked; a draft read from a reply waits for a person, whose hot-reply task is
+    already routed.
     """
     source = Source("client", client.external_id, client.display_name, client=client)
     referral = _new_referral(prospect, source, captured_via=captured_via, now=now)
@@ -283,6 +285,9 @@ def capture_from_client(
     referral.notes = notes
     draft = [rules.DRAFT] if needs_confirmation else []
     _save_then_tag(session, referral, source, tags=draft, actor=SYSTEM)
+    if not needs_confirmation:
+        owner = priority.give_priority(session, referral, referrer=client, now=now, actor=SYSTEM)
+        messages.thank(session, referral, referrer=client, fallback=owner, now=now, actor=SYSTEM)
     session.flush()
     return referral
 

@@ -69,8 +69,12 @@ def test_introducing_someone_makes_a_referral_and_a_hot_task(
     response = agency.api.post(f"/refer/{value}", data=form)
     assert response.status_code == 200 and "Thank you" in response.text
     [task] = tasks(agency)
-    assert task["priority"] == "hot" and task["referral_id"]
-    assert "Maria Lopez (+13125550142)" in task["title"]
+    assert task["kind"] == "priority_contact" and task["priority"] == "hot"
+    assert task["referral_id"] and task["ask_id"] == ask["id"]
+    assert task["title"] == "Contact Maria Lopez within 24 hours"
+    assert task["assignee"] == "sam@agency.example"
+    [referral] = agency.api.get("/api/v1/referrals").json()
+    assert "Referral – Thanked" in referral["tags"], "Dana is thanked by a message"
 
 
 def test_the_introduce_page_asks_for_a_way_to_reach_them(
