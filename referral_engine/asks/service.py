@@ -7,7 +7,6 @@ a timeline entry saying what changed, why, who did it and when.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -17,6 +16,7 @@ from referral_engine.asks.drafts import OPT_OUT_LINE, SMS_MAX_SEGMENTS, Draft, s
 from referral_engine.asks.models import OPEN_STATUSES, Ask, AskEntry, AskStatus
 from referral_engine.decisions.rules import Decision, Reason, Rulebook, quiet_hours_reason
 from referral_engine.decisions.rules import window_for as _window_for
+from referral_engine.users.actor import SYSTEM, Actor
 from referral_engine.users.models import Role, User
 
 
@@ -34,21 +34,6 @@ class ReviewForbidden(PermissionError):
 
 class DraftRefused(ValueError):
     """An edited draft that cannot go out as written (HTTP 422, CLI exit 2)."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did something: a signed-in person, or the system (rules, due work)."""
-
-    name: str
-    user_id: int | None = None
-
-    @classmethod
-    def of(cls, user: User) -> Actor:
-        return cls(name=user.name or user.email, user_id=user.id)
-
-
-SYSTEM = Actor(name="Referral Engine")
 
 
 def record(

@@ -18,7 +18,8 @@ from referral_engine.contacts.models import Client
 from referral_engine.events.models import Event
 from referral_engine.referrals import messages, priority, repository, rules
 from referral_engine.referrals.models import Referral, ReferralStatus
-from referral_engine.referrals.timeline import SYSTEM, record
+from referral_engine.referrals.timeline import record
+from referral_engine.users.actor import SYSTEM
 
 BIND_TRANSACTIONS = (None, "new", "rewrite")
 

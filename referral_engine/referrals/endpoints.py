@@ -21,9 +21,9 @@ from referral_engine.referrals.schemas import (
     ReferralUpdate,
     StandingRead,
 )
-from referral_engine.referrals.timeline import Actor
 from referral_engine.referrals.views import partner_read
 from referral_engine.settings import AgencySettings
+from referral_engine.users.actor import Actor
 from referral_engine.users.models import Role
 from referral_engine.web.deps import ApiUser, DbSession, Settings, require_role
 from referral_engine.web.problems import Problem

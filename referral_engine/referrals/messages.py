@@ -27,8 +27,9 @@ from referral_engine.delivery.messages import queued_or_outbox
 from referral_engine.delivery.models import Message
 from referral_engine.referrals import priority, repository, rules, wording
 from referral_engine.referrals.models import Partner, Referral, ReferralStatus
-from referral_engine.referrals.timeline import Actor, record
+from referral_engine.referrals.timeline import record
 from referral_engine.tasks import service as tasks
+from referral_engine.users.actor import Actor
 from referral_engine.users.models import User
 
 THANKS_BY_SOURCE: dict[str, str] = {"client": "message", "partner": "task", "external": "none"}

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from referral_engine.contacts.models import Client
 from referral_engine.referrals import repository, rules
 from referral_engine.referrals.models import Partner, Referral
-from referral_engine.referrals.timeline import SYSTEM, Actor, record
+from referral_engine.referrals.timeline import record
 from referral_engine.tasks import service as tasks
+from referral_engine.users.actor import SYSTEM, Actor
 from referral_engine.users.models import User
 
 CONTACT_WITHIN = timedelta(hours=24)

@@ -38,9 +38,10 @@ from referral_engine.contacts.models import Client
 from referral_engine.jobs import service as jobs
 from referral_engine.referrals import priority, repository, rules, wording
 from referral_engine.referrals.models import Partner, Referral
-from referral_engine.referrals.timeline import SYSTEM, Actor, record
+from referral_engine.referrals.timeline import record
 from referral_engine.tasks import service as tasks
 from referral_engine.tasks.models import Task
+from referral_engine.users.actor import SYSTEM, Actor
 from referral_engine.users.models import User
 
 RECOGNIZE_QUARTER = "referrals.recognize_quarter"

@@ -35,9 +35,10 @@ from referral_engine.referrals import (
     rules,
 )
 from referral_engine.referrals.models import Partner, Referral, ReferralStatus
-from referral_engine.referrals.timeline import SYSTEM, Actor, record
+from referral_engine.referrals.timeline import record
 from referral_engine.referrals.updates import ReferralNotFound, update
 from referral_engine.referrals.views import read
+from referral_engine.users.actor import SYSTEM, Actor
 
 __all__ = [
     "ProspectFacts",

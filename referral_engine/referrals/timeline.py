@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from referral_engine.referrals.models import Referral, ReferralEntry
-from referral_engine.users.models import User
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did something: a signed-in person, or the system (an event, due work)."""
-
-    name: str
-    user_id: int | None = None
-
-    @classmethod
-    def of(cls, user: User) -> Actor:
-        return cls(name=user.name or user.email, user_id=user.id)
-
-
-SYSTEM = Actor(name="Referral Engine")
+from referral_engine.users.actor import Actor
 
 
 def record(

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from referral_engine.referrals import messages, priority, recognition, repository, rules
 from referral_engine.referrals.models import Referral, ReferralStatus
 from referral_engine.referrals.schemas import ReferralUpdate
-from referral_engine.referrals.timeline import Actor, record
+from referral_engine.referrals.timeline import record
+from referral_engine.users.actor import Actor
 from referral_engine.users.models import Role, User
 
 

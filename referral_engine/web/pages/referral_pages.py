@@ -71,7 +71,7 @@ def referral_capture(
     from referral_engine.agency.service import load_settings, normalize_context
     from referral_engine.referrals import service as referrals
     from referral_engine.referrals.schemas import ReferralCreate
-    from referral_engine.referrals.timeline import Actor
+    from referral_engine.users.actor import Actor
 
     user = page_user(request, session)
     prospect = {
