@@ -100,11 +100,12 @@ def test_commands_refuse_a_database_that_was_never_initialized(
 
 def test_tick_runs_due_work_once(cli: CliRunner, ready_db: str, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "e.jsonl", [event()])
-    run_cli(cli, "--db", ready_db, "import", str(path), "--source", "epic")
-    code, out, _ = run_cli(cli, "--db", ready_db, "--now", "2026-11-25T22:00:00Z", "tick")
+    imported_at, ticked_at = "2026-11-25T21:00:00Z", "2026-11-25T22:00:00Z"
+    run_cli(cli, "--db", ready_db, "--now", imported_at, "import", str(path), "--source", "epic")
+    code, out, _ = run_cli(cli, "--db", ready_db, "--now", ticked_at, "tick")
     assert code == 0
     assert "events.process_event: 1" in out
-    code, out, _ = run_cli(cli, "--db", ready_db, "--now", "2026-11-25T22:00:00Z", "tick")
+    code, out, _ = run_cli(cli, "--db", ready_db, "--now", ticked_at, "tick")
     assert "Nothing due" in out
 
 
