@@ -38,7 +38,6 @@ def draft_for(
     producer_name: str | None,
     settings: AgencySettings,
     on: date,
-    first_text: bool,
 ) -> Draft:
     """The draft for one ask, from the most specific custom or shipped template."""
     context = DraftContext(
@@ -54,7 +53,8 @@ def draft_for(
         or producer_name
         or settings.agency.name,
         agency_name=settings.agency.name,
-        first_text=first_text,
+        # The first text to a number says how to opt out.
+        first_text=channel == "sms" and not repository.texted_before(session, client_id=client.id),
     )
     return render_draft(context, custom_templates(session, channel=channel))
 

@@ -61,6 +61,20 @@ class ClientFacts:
     last_ask_at: datetime | None = None
     last_ask_id: int | None = None
 
+    @classmethod
+    def contact(cls, client: Any) -> ClientFacts:
+        """Only how a client may be reached (addresses, consent, opt-outs, preference):
+        enough for :func:`channel_refusal` and :func:`choose_channel`."""
+        return cls(
+            email=client.email,
+            mobile=client.mobile,
+            consent_email=client.consent_email,
+            consent_sms=client.consent_sms,
+            email_opted_out=client.email_opted_out,
+            sms_opted_out=client.sms_opted_out,
+            preferred_channel=client.preferred_channel,
+        )
+
 
 @dataclass(frozen=True)
 class MomentFacts:

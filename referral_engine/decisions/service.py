@@ -151,7 +151,6 @@ def _new_ask(
             producer_name=(event.payload.get("producer") or {}).get("name"),
             settings=settings,
             on=book.calendar.local_date(event.occurred_at),
-            first_text=channel.channel == "sms" and not _texted_before(session, client),
         )
     decision = rules.decide(
         moment,
@@ -199,10 +198,6 @@ def _new_ask(
     asks.apply_decision(session, ask, decision, now=now, cause="decided")
     _expire_later(session, ask)
     return f"ask:{decision.status}"
-
-
-def _texted_before(session: Session, client: Client) -> bool:
-    return asks_repository.texted_before(session, client_id=client.id)
 
 
 def _expire_later(session: Session, ask: Ask) -> None:
@@ -392,7 +387,6 @@ def _recheck_consent(
             producer_name=None,
             settings=settings,
             on=book.calendar.local_date(ask.moment_at),
-            first_text=choice.channel == "sms" and not _texted_before(session, client),
         )
         asks.switch_channel(session, ask, channel=choice.channel, draft=draft, now=now)
     return f"consent:changed_{changed}" if changed else "event:client.updated"

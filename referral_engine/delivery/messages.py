@@ -29,19 +29,14 @@ from referral_engine.delivery.channels import SendFailed, Sent
 from referral_engine.delivery.links import mailbox
 from referral_engine.delivery.models import Message, MessageStatus
 from referral_engine.delivery.providers import Providers
+from referral_engine.delivery.service import MAX_ATTEMPTS, backoff
 from referral_engine.settings import provider_settings
-
-MAX_ATTEMPTS = 6
 
 
 def queued_or_outbox(channel: str) -> MessageStatus:
     """Queued when the channel has a provider; else the outbox (never sent)."""
     has = Providers.from_settings(provider_settings()).has(channel)
     return MessageStatus.queued if has else MessageStatus.outbox
-
-
-def _backoff(attempt: int) -> timedelta:
-    return min(timedelta(minutes=5 * 2 ** max(attempt - 1, 0)), timedelta(hours=6))
 
 
 def send_queued(url: str, *, now: datetime, providers: Providers | None = None) -> Counter[str]:
@@ -95,9 +90,7 @@ def _claim(
 
 
 def _refused(client: Client, channel: str) -> bool:
-    if channel == "email":
-        return not client.email or client.email_opted_out or client.consent_email is False
-    return not client.mobile or client.sms_opted_out or client.consent_sms is not True
+    return rules.channel_refusal(rules.ClientFacts.contact(client), channel) is not None
 
 
 def _transmit(url: str, message_id: int, *, providers: Providers, now: datetime) -> str:
@@ -152,7 +145,7 @@ def _failed(session: Session, message_id: int, failure: SendFailed, *, now: date
     message.sending_started_at = None
     if failure.transient and message.attempts < MAX_ATTEMPTS:
         message.status = MessageStatus.queued
-        message.send_after = now + _backoff(message.attempts)
+        message.send_after = now + backoff(message.attempts)
         return "message:retry"
     message.status, message.status_at = MessageStatus.failed, now
     return "message:failed"

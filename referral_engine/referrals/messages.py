@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import load_settings
 from referral_engine.contacts.models import Client
+from referral_engine.decisions import rules as decision_rules
 from referral_engine.delivery.messages import queued_or_outbox
 from referral_engine.delivery.models import Message
 from referral_engine.referrals import priority, repository, rules, wording
@@ -52,16 +53,13 @@ _SAID = {
 def usable_channel(client: Client) -> tuple[str, str] | None:
     """(channel, address) to message ``client`` on, the preferred channel first; None
     when no channel may be used."""
-    email_ok = (
-        bool(client.email) and not client.email_opted_out and client.consent_email is not False
-    )
-    sms_ok = bool(client.mobile) and client.consent_sms is True and not client.sms_opted_out
-    order = ("sms", "email") if client.preferred_channel == "sms" else ("email", "sms")
-    for channel in order:
-        if channel == "email" and email_ok and client.email:
-            return "email", client.email
-        if channel == "sms" and sms_ok and client.mobile:
-            return "sms", client.mobile
+    # The same consent rules as an ask's channel choice.
+    choice = decision_rules.choose_channel(decision_rules.ClientFacts.contact(client))
+    channel = choice.channel
+    if channel == "email" and client.email:
+        return "email", client.email
+    if channel == "sms" and client.mobile:
+        return "sms", client.mobile
     return None
 
 

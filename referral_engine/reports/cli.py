@@ -204,20 +204,24 @@ def print_digest(url: str, *, week: str | None, send: bool, console: Console) ->
         console.print(f"Digest to {sent.to}: {sent.status} (message {sent.message_id})")
 
 
+FromDay = Annotated[
+    str | None,
+    typer.Option("--from", help="First day (default: quarter start).", show_default=False),
+]
+ToDay = Annotated[
+    str | None,
+    typer.Option("--to", help="Last day, included (default: quarter end).", show_default=False),
+]
+
+
 # The commands, registered on `referral report` (referral_engine.cli imports this module).
 
 
 @report_app.command("sources")
 def report_sources(
     by: Annotated[str, typer.Option(help="referrer, partner, trigger or segment.")] = "referrer",
-    from_: Annotated[
-        str | None,
-        typer.Option("--from", help="First day (default: quarter start).", show_default=False),
-    ] = None,
-    to: Annotated[
-        str | None,
-        typer.Option("--to", help="Last day, included (default: quarter end).", show_default=False),
-    ] = None,
+    from_: FromDay = None,
+    to: ToDay = None,
     fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.table,
 ) -> None:
     """Referrals received in a period, one row per source."""
@@ -226,14 +230,8 @@ def report_sources(
 
 @report_app.command("funnel")
 def report_funnel(
-    from_: Annotated[
-        str | None,
-        typer.Option("--from", help="First day (default: quarter start).", show_default=False),
-    ] = None,
-    to: Annotated[
-        str | None,
-        typer.Option("--to", help="Last day, included (default: quarter end).", show_default=False),
-    ] = None,
+    from_: FromDay = None,
+    to: ToDay = None,
     fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.table,
 ) -> None:
     """From moments detected to referrals converted, with step-to-step rates."""
@@ -242,14 +240,8 @@ def report_funnel(
 
 @report_app.command("roi")
 def report_roi(
-    from_: Annotated[
-        str | None,
-        typer.Option("--from", help="First day (default: quarter start).", show_default=False),
-    ] = None,
-    to: Annotated[
-        str | None,
-        typer.Option("--to", help="Last day, included (default: quarter end).", show_default=False),
-    ] = None,
+    from_: FromDay = None,
+    to: ToDay = None,
     fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.table,
 ) -> None:
     """Commission against the program's cost for a period."""
