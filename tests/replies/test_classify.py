@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,23 +33,50 @@ from referral_engine.replies.quality import (
 
 LABELED = load(Path(__file__).parent.parent / "data" / "replies.jsonl")
 AGENCY = ("agency.example.com",)
-# The newest batch is measured, not tuned on: its misses show as xfail, not as failures,
-# until the next batch is written and this one becomes fair game.
+# The newest batch is measured, not tuned on (until the next batch is written and this one
+# becomes fair game). Its rows that read right today are plain tests, so a regression fails.
+# The rows it misses today are listed below by test id, with what they read as, and are
+# strict xfails: a rule change that fixes one makes it XPASS, which fails the run and says
+# to delete its line here. The lists are written down, not computed from today's classifier
+# at collection: a computed list would agree with any classifier, and no test could fail.
 UNTUNED = newest_split(LABELED)
+MISREAD_TODAY = {
+    "314-Honestly_the_last_thing_I_want_to_do_rig": "interested",
+    "315-Your_billing_department_sent_my_account": "neutral",
+    "316-i_asked_3_weeks_ago_to_update_my_mailing": "neutral",
+    "317-Third_person_I_ve_talked_to_at_your_offi": "neutral",
+    "319-Sorry_but_no_the_way_Linda_spoke_to_my": "neutral",
+    "320-I_pay_you_guys_almost_3k_a_year_and_I_c": "neutral",
+    "322-Hi_I_d_appreciate_it_if_you_stopped_as": "neutral",
+    "323-How_is_it_that_my_agent_changed_and_I_fo": "neutral",
+    "326-My_mother_in_law_is_unhappy_with_her_hom": "complaint",
+    "330-Can_my_son_call_you_He_s_22_and_just_bo": "neutral",
+    "332-Sure_what_kind_of_insurance_do_you_need": "neutral",
+    "335-Absolutely_I_always_tell_people_about_y": "neutral",
+}
+PROSPECTS_MISSED_TODAY = {
+    "331-a_guy_I_work_with_Marcus_got_a_crazy_q": "the mobile but not the name Marcus",
+}
 
 
-def labeled(label: str) -> list[Any]:
-    """The labeled rows of one class, each with a readable test id."""
-    untuned = pytest.mark.xfail(reason=f"{UNTUNED} is measured, not tuned on", strict=False)
-    return [
-        pytest.param(
-            row,
-            id=f"{number:03d}-{_slug(row['text'])}",
-            marks=[untuned] if split_of(row) == UNTUNED else [],
-        )
-        for number, row in enumerate(LABELED)
-        if row["label"] == label
-    ]
+def labeled(label: str, misses: Mapping[str, str] = MISREAD_TODAY) -> list[Any]:
+    """The labeled rows of one class, each with a readable test id; a row in ``misses``
+    is a strict xfail."""
+    params = []
+    for number, row in enumerate(LABELED):
+        if row["label"] != label:
+            continue
+        test_id = _test_id(number, row)
+        marks = []
+        if test_id in misses:
+            reason = f"{UNTUNED} is measured, not tuned on; today it gives {misses[test_id]}"
+            marks.append(pytest.mark.xfail(reason=reason, strict=True))
+        params.append(pytest.param(row, id=test_id, marks=marks))
+    return params
+
+
+def _test_id(number: int, row: dict[str, Any]) -> str:
+    return f"{number:03d}-{_slug(row['text'])}"
 
 
 def _slug(text: str) -> str:
@@ -91,7 +119,13 @@ def test_a_reply_with_nothing_to_act_on_reads_as_neutral(row: dict[str, Any]) ->
 
 
 @pytest.mark.parametrize(
-    "row", [p for p in labeled("hot") + labeled("complaint") if p.values[0].get("prospects")]
+    "row",
+    [
+        p
+        for p in labeled("hot", PROSPECTS_MISSED_TODAY)
+        + labeled("complaint", PROSPECTS_MISSED_TODAY)
+        if p.values[0].get("prospects")
+    ],
 )
 def test_the_people_a_labeled_reply_names_are_extracted(row: dict[str, Any]) -> None:
     reading = classify(
@@ -115,8 +149,10 @@ def test_the_labeled_set_is_big_and_varied_enough_to_mean_something() -> None:
 
 
 def test_hot_and_complaint_precision_is_at_least_0_9_over_the_whole_labeled_set() -> None:
-    # Precision is the promise that holds on unseen wording too: "hot" means call now,
-    # "complaint" means a person repairs the relationship.
+    # Precision is the promise: "hot" means call now, "complaint" means a person repairs the
+    # relationship. It is held here over the whole set (hot 1.00, complaint 0.98), not promised
+    # for unseen wording: on the untuned holdout_7 complaint precision measured 0.67 (2 of 3);
+    # see referral_engine/replies/quality.py.
     result = quality(LABELED)
     for kind in ("hot", "complaint"):
         assert result[kind]["precision"] >= 0.9, (kind, result[kind])
@@ -137,6 +173,14 @@ def test_each_split_is_reported_and_none_reads_worse_than_the_first_holdouts_did
     print(f"\nreply quality by split (untuned: {UNTUNED})\n{table}")
     assert {q.split for q in report} == {split_of(row) for row in LABELED}
     assert all(q.accuracy >= 0.6 for q in report), table
+
+
+def test_the_expected_misses_are_rows_of_the_untuned_batch() -> None:
+    # Once a newer batch is written, this one is tuned on: its misses are then fixed, not
+    # carried over as xfails (and a misspelt id would mark nothing).
+    untuned = {_test_id(n, row) for n, row in enumerate(LABELED) if split_of(row) == UNTUNED}
+    assert set(MISREAD_TODAY) <= untuned, set(MISREAD_TODAY) - untuned
+    assert set(PROSPECTS_MISSED_TODAY) <= untuned, set(PROSPECTS_MISSED_TODAY) - untuned
 
 
 def test_the_newest_holdout_is_the_untuned_one() -> None:

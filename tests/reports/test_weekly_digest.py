@@ -24,4 +24,10 @@ def test_the_digest_is_emailed_to_the_principal_monday_morning(
     agency.tick("2026-11-30T13:00:00Z")  # Monday 07:00
     agency.tick("2026-11-30T13:05:00Z")
     [digest] = [m for m in smtp_server.messages if m["To"] == "principal@agency.example"]
-    assert "2026-W48" in digest.get_content() or "W48" in str(digest["Subject"])
+    # The week that just ended (2026-W48, with the bind), not the week that starts (W49).
+    assert str(digest["Subject"]) == "Week 2026-W48: 0 asks sent, 0 referrals, 0 converted"
+    assert digest.get_content().splitlines()[:3] == [
+        "My Agency: referrals, week 2026-W48",
+        "",
+        "  Binds detected:            1",
+    ]
