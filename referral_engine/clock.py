@@ -49,8 +49,8 @@ def now() -> datetime:
 
 
 def wall() -> datetime:
-    """The real wall clock, whatever is pinned: for transport checks (signature freshness,
-    worker leases' sleep) only, never for a decision."""
+    """The real wall clock, whatever is pinned: for transport checks only (signature
+    freshness, how long a sender has held a message), never for a decision."""
     return datetime.now(UTC)
 
 
