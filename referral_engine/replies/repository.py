@@ -18,6 +18,11 @@ def client_by_mobile(session: Session, *, mobile: str) -> Client | None:
     ).first()
 
 
+def clients_by_mobile(session: Session, *, mobile: str) -> list[Client]:
+    """Every client with this mobile number (a household may share one)."""
+    return list(session.scalars(select(Client).where(Client.mobile == mobile).order_by(Client.id)))
+
+
 def client_by_email(session: Session, *, email: str) -> Client | None:
     query = select(Client).where(func.lower(Client.email) == email.lower()).order_by(Client.id)
     return session.scalars(query).first() if email else None

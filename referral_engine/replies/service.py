@@ -58,13 +58,17 @@ def receive_sms(session: Session, *, sid: str, sender: str, body: str, now: date
             "Reply STOP to opt out, START to opt back in.",
             "help",
         )
+    # STOP and START are the number's: every client who shares it (a household) is
+    # opted out, or back in, together.
     if client is not None and word == "opt_out":
-        opt_out_sms(session, client, now=now)
+        for holder in repository.clients_by_mobile(session, mobile=sender):
+            opt_out_sms(session, holder, now=now)
     elif client is not None and (
         word == "opt_in" or (body.strip().upper() == "YES" and client.sms_opted_out)
     ):
-        client.sms_opted_out = False
-        client.consent_sms = True
+        for holder in repository.clients_by_mobile(session, mobile=sender):
+            holder.sms_opted_out = False
+            holder.consent_sms = True
         return SmsAnswer(None, "opt_in")
     if repository.reply_by_provider_id(session, channel="sms", provider_id=sid):
         return SmsAnswer(None, "duplicate")

@@ -238,12 +238,6 @@ def test_each_stop_word_suppresses_the_open_sms_ask(
     assert twilio_double.messages == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="product bug: STOP opts out only the first client with that mobile "
-    "(repository.client_by_mobile); another client's open SMS ask still texts the number",
-)
 def test_stop_from_a_shared_mobile_stops_every_text_to_that_number(
     wired: Agency, twilio_double: TwilioDouble
 ) -> None:
