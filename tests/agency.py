@@ -4,14 +4,43 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from referral_engine import clock
 from tests.conftest import ADMIN_TOKEN, at, run_cli
 from tests.factories import event, write_jsonl
+
+if TYPE_CHECKING:
+    from tests.smtp_server import SmtpServer
+    from tests.twilio_double import TwilioDouble
+
+MAIL_FROM = "Lakeside Insurance <asks@agency.example>"
+AGENCY_NUMBER = "+13125550100"
+PUBLIC_URL = "https://refer.agency.example"
+POSTAL = "200 W Lake St, Suite 400, Chicago, IL 60606"
+
+
+def wire_providers(
+    monkeypatch: pytest.MonkeyPatch,
+    smtp_server: SmtpServer,
+    twilio_double: TwilioDouble,
+    *,
+    public_url: str | None = PUBLIC_URL,
+) -> None:
+    """Point email at the suite's SMTP server and SMS at its Twilio double (and links at
+    ``public_url``, unless None)."""
+    monkeypatch.setenv("REFERRAL_SMTP_URL", smtp_server.url)
+    monkeypatch.setenv("REFERRAL_MAIL_FROM", MAIL_FROM)
+    monkeypatch.setenv("REFERRAL_TWILIO_ACCOUNT_SID", twilio_double.account_sid)
+    monkeypatch.setenv("REFERRAL_TWILIO_AUTH_TOKEN", twilio_double.auth_token)
+    monkeypatch.setenv("REFERRAL_TWILIO_FROM", AGENCY_NUMBER)
+    monkeypatch.setenv("REFERRAL_TWILIO_API_BASE", twilio_double.base_url)
+    if public_url is not None:
+        monkeypatch.setenv("REFERRAL_PUBLIC_URL", public_url)
 
 
 class Agency:

@@ -27,7 +27,7 @@ from referral_engine.asks.models import Ask
 from referral_engine.contacts.models import Client
 from referral_engine.db import unit_of_work
 from referral_engine.delivery.service import backoff
-from tests.agency import Agency, bind
+from tests.agency import POSTAL, Agency, bind, wire_providers
 from tests.conftest import at, utc
 from tests.smtp_server import SmtpServer
 from tests.twilio_double import Answer, TwilioDouble
@@ -37,7 +37,6 @@ IMPORTED = "2026-11-25T22:00:00Z"
 DECIDED = "2026-11-25T23:00:00Z"
 CHANGED = "2026-11-30T12:00:00Z"  # after the decision, before the send
 DUE = "2026-12-01T16:00:00Z"  # Tuesday 10:00 in Chicago
-POSTAL = "200 W Lake St, Suite 400, Chicago, IL 60606"
 MOBILE = "+13125550123"
 LEASE = timedelta(seconds=600)  # REFERRAL_SEND_LEASE_SECONDS' documented default
 
@@ -50,13 +49,7 @@ def wired(
     twilio_double: TwilioDouble,
 ) -> Agency:
     """An agency with both providers pointed at the local peers and the default lease."""
-    monkeypatch.setenv("REFERRAL_SMTP_URL", smtp_server.url)
-    monkeypatch.setenv("REFERRAL_MAIL_FROM", "Lakeside Insurance <asks@agency.example>")
-    monkeypatch.setenv("REFERRAL_TWILIO_ACCOUNT_SID", twilio_double.account_sid)
-    monkeypatch.setenv("REFERRAL_TWILIO_AUTH_TOKEN", twilio_double.auth_token)
-    monkeypatch.setenv("REFERRAL_TWILIO_FROM", "+13125550100")
-    monkeypatch.setenv("REFERRAL_TWILIO_API_BASE", twilio_double.base_url)
-    monkeypatch.setenv("REFERRAL_PUBLIC_URL", "https://refer.agency.example")
+    wire_providers(monkeypatch, smtp_server, twilio_double)
     monkeypatch.delenv("REFERRAL_SEND_LEASE_SECONDS", raising=False)
     agency.configure(f'[agency]\nname = "Lakeside Insurance"\npostal_address = "{POSTAL}"\n')
     return agency

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.agency import Agency, bind
+from tests.agency import POSTAL, Agency, bind, wire_providers
 from tests.smtp_server import SmtpServer
 from tests.twilio_double import TwilioDouble
 
 IMPORTED = "2026-11-25T22:00:00Z"
 DECIDED = "2026-11-25T23:00:00Z"
 DUE = "2026-12-01T16:00:00Z"  # Tuesday 10:00 in Chicago
-POSTAL = "200 W Lake St, Suite 400, Chicago, IL 60606"
 
 
 @pytest.fixture
@@ -22,13 +21,7 @@ def wired(
     smtp_server: SmtpServer,
     twilio_double: TwilioDouble,
 ) -> Agency:
-    monkeypatch.setenv("REFERRAL_SMTP_URL", smtp_server.url)
-    monkeypatch.setenv("REFERRAL_MAIL_FROM", "Lakeside Insurance <asks@agency.example>")
-    monkeypatch.setenv("REFERRAL_TWILIO_ACCOUNT_SID", twilio_double.account_sid)
-    monkeypatch.setenv("REFERRAL_TWILIO_AUTH_TOKEN", twilio_double.auth_token)
-    monkeypatch.setenv("REFERRAL_TWILIO_FROM", "+13125550100")
-    monkeypatch.setenv("REFERRAL_TWILIO_API_BASE", twilio_double.base_url)
-    monkeypatch.setenv("REFERRAL_PUBLIC_URL", "https://refer.agency.example")
+    wire_providers(monkeypatch, smtp_server, twilio_double)
     agency.configure(f'[agency]\nname = "Lakeside Insurance"\npostal_address = "{POSTAL}"\n')
     return agency
 

@@ -23,7 +23,7 @@ from referral_engine import clock
 from referral_engine.contacts.models import Client
 from referral_engine.db import unit_of_work
 from tests import imap_server as imap_testing
-from tests.agency import Agency, bind
+from tests.agency import Agency, bind, wire_providers
 from tests.conftest import at
 from tests.smtp_server import SmtpServer
 from tests.twilio_double import TwilioDouble
@@ -60,13 +60,7 @@ def wired(
 ) -> Agency:
     """An agency with SMTP and Twilio peers, a postal address, and no frequency cap
     (so one client can have several open asks at once)."""
-    monkeypatch.setenv("REFERRAL_SMTP_URL", smtp_server.url)
-    monkeypatch.setenv("REFERRAL_MAIL_FROM", MAIL_FROM)
-    monkeypatch.setenv("REFERRAL_TWILIO_ACCOUNT_SID", twilio_double.account_sid)
-    monkeypatch.setenv("REFERRAL_TWILIO_AUTH_TOKEN", twilio_double.auth_token)
-    monkeypatch.setenv("REFERRAL_TWILIO_FROM", "+13125550100")
-    monkeypatch.setenv("REFERRAL_TWILIO_API_BASE", twilio_double.base_url)
-    monkeypatch.setenv("REFERRAL_PUBLIC_URL", PUBLIC)
+    wire_providers(monkeypatch, smtp_server, twilio_double, public_url=PUBLIC)
     agency.configure(
         f'[agency]\nname = "Lakeside Insurance"\npostal_address = "{POSTAL}"\n'
         "[timing]\nfrequency_cap_days = 0\n"
