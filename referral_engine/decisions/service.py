@@ -8,6 +8,7 @@ window has passed. Every path writes its reasons on the ask's timeline.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -78,14 +79,8 @@ def client_facts(
     session: Session, client: Client, *, now: datetime, other_than: int | None = None
 ) -> ClientFacts:
     last = asks_repository.last_counted(session, client_id=client.id, other_than=other_than)
-    return ClientFacts(
-        email=client.email,
-        mobile=client.mobile,
-        consent_email=client.consent_email,
-        consent_sms=client.consent_sms,
-        email_opted_out=client.email_opted_out,
-        sms_opted_out=client.sms_opted_out,
-        preferred_channel=client.preferred_channel,
+    return replace(
+        ClientFacts.contact(client),
         sensitive=client.sensitive,
         last_complaint_at=client.last_complaint_at,
         open_issues=tuple(
