@@ -68,6 +68,24 @@ def main(
             fail(f"REFERRAL_NOW: {exc}")
     else:
         clock.pin(None)
+    _check_providers()
+
+
+def _check_providers() -> None:
+    """Provider variables that cannot work stop every command here (exit 2), before any
+    message could fail on them."""
+    from pydantic import ValidationError
+
+    from referral_engine.delivery.providers import ProviderConfigError, check
+    from referral_engine.settings import provider_settings
+
+    try:
+        check(provider_settings())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"REFERRAL_{str(first['loc'][0]).upper()}: {first['msg']}")
+    except ProviderConfigError as exc:
+        fail(str(exc))
 
 
 @app.command()
@@ -299,6 +317,7 @@ def demo(
 
 import referral_engine.reports.cli  # noqa: E402, F401 - adds report sources, funnel, roi, digest
 from referral_engine.asks.cli import asks_app, templates_app  # noqa: E402 - after `app`
+from referral_engine.contacts.cli import consent_app  # noqa: E402
 from referral_engine.referrals.cli import referrals_app  # noqa: E402
 from referral_engine.replies.cli import replies_app  # noqa: E402
 
@@ -306,6 +325,7 @@ app.add_typer(asks_app, name="asks")
 app.add_typer(templates_app, name="templates")
 app.add_typer(replies_app, name="replies")
 app.add_typer(referrals_app, name="referrals")
+app.add_typer(consent_app, name="consent")
 
 
 def run() -> None:

@@ -130,9 +130,31 @@ DEMO_SETTINGS = {
         "holidays": "US-IL",
         "postal_address": "200 W Lake St, Suite 400, Chicago, IL 60606",
         "principal_email": "principal@lakeside.example",
+        "phone": "(312) 555-0100",
     },
     "review": {"premium_threshold": 10000, "commercial_requires_review": True},
 }
+
+
+# The wording on the demo agency's application, where clients tick "texts" (CTIA, R18).
+SMS_CONSENT_WORDING = (
+    "I agree to receive texts from Lakeside Insurance Group about my policies and "
+    "referrals at the number above. Msg frequency varies. Msg & data rates may apply. "
+    "Reply STOP to opt out, HELP for help. Consent is not a condition of purchase."
+)
+
+
+def _sms_consent(client: DemoClient) -> dict[str, object] | bool | None:
+    """A yes comes with its proof (the signed application); a no or nothing stays bare."""
+    if client.consent_sms is not True:
+        return client.consent_sms
+    return {
+        "status": "granted",
+        "method": "signed_application",
+        "at": f"{client.since.isoformat()}T12:00:00-06:00",
+        "wording": SMS_CONSENT_WORDING,
+        "number": client.mobile,
+    }
 
 
 @dataclass
@@ -264,7 +286,7 @@ class Agency:
                 "email": client.email,
                 "mobile": client.mobile,
                 "client_since": client.since.isoformat(),
-                "consent": {"email": True, "sms": client.consent_sms},
+                "consent": {"email": True, "sms": _sms_consent(client)},
                 "preferred_channel": client.preferred,
             },
             "producer": {"name": client.producer[1], "email": client.producer[0]},

@@ -2,12 +2,12 @@
 
 from referral_engine.agency.models import AgencySettingsRow
 from referral_engine.asks.models import Ask, AskEntry, AskTemplate
-from referral_engine.contacts.models import Client, ClientIssue, Policy
+from referral_engine.contacts.models import Client, ClientIssue, ConsentRecord, Policy
 from referral_engine.db import Base
 from referral_engine.delivery.models import Click, Message
 from referral_engine.events.models import Event, RawInput, WebhookMessage
 from referral_engine.jobs.models import Job
-from referral_engine.referrals.models import Referral
+from referral_engine.referrals.models import Referral, Reward
 from referral_engine.replies.models import Reply
 from referral_engine.tasks.models import Task
 from referral_engine.users.models import ApiToken, User
@@ -17,9 +17,11 @@ __all__ = [
     "AskEntry",
     "AskTemplate",
     "ClientIssue",
+    "ConsentRecord",
     "Click",
     "Message",
     "Referral",
+    "Reward",
     "Reply",
     "Task",
     "AgencySettingsRow",

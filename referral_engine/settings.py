@@ -35,6 +35,8 @@ class AgencySection(_Section):
     postal_address: str = ""
     phone_region: str = "US"
     principal_email: str = ""
+    # The number a client can call; a texted HELP answers with it (CTIA).
+    phone: str = ""
 
     @field_validator("timezone")
     @classmethod
@@ -71,6 +73,9 @@ class TimingSection(_Section):
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
     frequency_cap_days: int = Field(90, ge=0)
+    # Referral messages (asks, thank-yous, updates) to one person in any rolling 24 hours,
+    # all channels together: 3 is the strictest state cap (FL, OK, MD), 1 the product's default.
+    max_messages_per_day: int = Field(1, ge=1, le=3)
     warmth_window_days: int = Field(14, ge=1)
     recent_complaint_days: int = Field(60, ge=0)
     renewal_delay_business_days: int = Field(2, ge=0, le=30)
@@ -114,6 +119,53 @@ class ProgramSection(_Section):
     currency: str = Field("USD", min_length=3, max_length=3)
 
 
+class StateRewardSection(_Section):
+    """``[rewards.states.XX]``: the agency's own reward rule for a state (an admin sets it
+    to unblock a state ``states.toml`` has no rule for, or to be stricter than it)."""
+
+    non_cash_only: bool = True
+    annual_cap: float | None = Field(None, ge=0)  # dollars per referrer; absent: no cap
+    cap_period: Literal["calendar_year", "rolling_12_months"] = "calendar_year"
+    source: str = ""  # why: counsel's advice, the department's bulletin
+
+
+class RewardsSection(_Section):
+    """``[rewards]``: a reward proposed for every referral (never for a purchase), each
+    checked against the referrer's state and sent to review."""
+
+    enabled: bool = False
+    kind: Literal["gift_card", "donation", "merchandise", "cash"] = "gift_card"
+    value: float = Field(0, ge=0)  # dollars
+    trigger: str = "referral_received"
+    states: dict[str, StateRewardSection] = Field(default_factory=dict)
+
+    @field_validator("trigger")
+    @classmethod
+    def _not_contingent(cls, value: str) -> str:
+        from referral_engine.compliance.rewards import trigger_refusal
+
+        refusal = trigger_refusal(value)
+        if refusal:
+            raise ValueError(refusal)
+        return value
+
+    @field_validator("states")
+    @classmethod
+    def _state_codes(cls, value: dict[str, StateRewardSection]) -> dict[str, StateRewardSection]:
+        from referral_engine.compliance.places import US_STATES
+
+        unknown = [code for code in value if code not in US_STATES]
+        if unknown:
+            raise ValueError(f"not a USPS state code: {', '.join(unknown)} (e.g. CA, PA)")
+        return value
+
+    @model_validator(mode="after")
+    def _a_value_when_enabled(self) -> RewardsSection:
+        if self.enabled and self.value <= 0:
+            raise ValueError("an enabled reward program needs a value above 0")
+        return self
+
+
 class SourceSection(_Section):
     webhook_secret: str = ""
     kind: Literal["webhook", "csv", "email", "poll"] = "webhook"
@@ -133,6 +185,7 @@ class AgencySettings(_Section):
     timing: TimingSection = Field(default_factory=TimingSection)  # type: ignore[arg-type]
     review: ReviewSection = Field(default_factory=ReviewSection)  # type: ignore[arg-type]
     program: ProgramSection = Field(default_factory=ProgramSection)  # type: ignore[arg-type]
+    rewards: RewardsSection = Field(default_factory=RewardsSection)  # type: ignore[arg-type]
     sources: dict[str, SourceSection] = Field(default_factory=dict)
     lines_of_business: dict[str, str] = Field(default_factory=dict)
 
@@ -170,7 +223,8 @@ class AgencySettings(_Section):
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise SettingsError(f"{where}: {first['msg']}") from exc
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise SettingsError(f"{where}: {message}") from exc
 
     def merged(self, raw: dict[str, Any]) -> AgencySettings:
         """These settings with the keys in ``raw`` replaced (re-running init updates)."""
@@ -200,10 +254,20 @@ class ProviderSettings(BaseSettings):
     imap_url: str = ""
     # How long an ask may stay "sending" before recovery treats its sender as stopped.
     send_lease_seconds: int = 600
+    # DKIM signing of every outgoing email (all three unset: no signature). The key is
+    # read from its file when mail is sent; it is never stored in the database.
+    dkim_selector: str = ""
+    dkim_domain: str = ""  # default: the domain of each message's From address
+    dkim_key_file: str = ""  # PEM RSA private key (PKCS#1 or PKCS#8, unencrypted)
 
     @property
     def email_configured(self) -> bool:
         return bool(self.smtp_url)
+
+    @property
+    def dkim_configured(self) -> bool:
+        """Any DKIM variable set: then all that are needed must be, and valid."""
+        return bool(self.dkim_selector or self.dkim_domain or self.dkim_key_file)
 
     @property
     def sms_configured(self) -> bool:

@@ -115,7 +115,8 @@ def _poll_mailbox(url: str, now: datetime) -> Counter[str]:
 def _send(url: str, now: datetime, providers: Providers | None) -> TickReport:
     """Due asks out through their providers, and asks a stopped sender left behind."""
     from referral_engine.delivery.messages import recover_stale_messages, send_queued
-    from referral_engine.delivery.service import recover_stale, send_due
+    from referral_engine.delivery.reconcile import recover_stale
+    from referral_engine.delivery.service import send_due
     from referral_engine.reports.digest import schedule_weekly_digest
 
     report = TickReport()

@@ -15,12 +15,13 @@ Use it through the fixtures at the end (``smtp_server``: plain SMTP, no auth;
 - ``url``: ``smtp://127.0.0.1:PORT`` (``smtps://`` for implicit TLS; credentials included
   when set, percent-encoded).
 - ``messages``: what was accepted, parsed with ``email.policy.default``; ``envelopes``:
-  the same as :class:`Envelope` (MAIL FROM, RCPT TOs, raw bytes).
+  the same as :class:`Envelope` (MAIL FROM, RCPT TOs, raw bytes, whether over TLS).
+- ``logins``: every AUTH attempt as :class:`Login` (user, whether over TLS, accepted).
 - ``fail_next("451 4.3.0 try again later", times=1)`` answers the next ``times``
   messages with that reply instead of 250; ``fail_always("550 5.7.1 no")`` answers every
   one. ``at="RCPT"`` refuses recipients instead of the DATA. Refused messages are not
   recorded.
-- ``reset()`` forgets messages and failures.
+- ``reset()`` forgets messages, logins and failures.
 """
 
 from __future__ import annotations
@@ -57,6 +58,24 @@ class Envelope:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     content: bytes
+    tls: bool = False
+
+
+@dataclass(frozen=True)
+class Login:
+    """One AUTH attempt as the server saw it."""
+
+    user: str
+    tls: bool
+    accepted: bool
+
+
+def _over_tls(server: SMTP, session: Session) -> bool:
+    # STARTTLS sets session.ssl; implicit TLS shows only on the transport.
+    transport = server.transport
+    return session.ssl is not None or (
+        transport is not None and transport.get_extra_info("ssl_object") is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -180,6 +199,7 @@ class _RecordingHandler:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.envelopes: list[Envelope] = []
+        self.logins: list[Login] = []
         self.failures: dict[Stage, list[str]] = {"RCPT": [], "DATA": []}
         self.always: dict[Stage, str | None] = {"RCPT": None, "DATA": None}
         # A test's hook, called with the number of messages accepted so far, after a
@@ -221,6 +241,7 @@ class _RecordingHandler:
                     mail_from=envelope.mail_from or "",
                     rcpt_tos=tuple(envelope.rcpt_tos),
                     content=content,
+                    tls=_over_tls(server, session),
                 )
             )
             accepted = len(self.envelopes)
@@ -273,6 +294,11 @@ class SmtpServer:
             return list(self._handler.envelopes)
 
     @property
+    def logins(self) -> list[Login]:
+        with self._handler.lock:
+            return list(self._handler.logins)
+
+    @property
     def messages(self) -> list[EmailMessage]:
         return [
             cast(EmailMessage, email.message_from_bytes(e.content, policy=email.policy.default))
@@ -299,6 +325,7 @@ class SmtpServer:
     def reset(self) -> None:
         with self._handler.lock:
             self._handler.envelopes.clear()
+            self._handler.logins.clear()
             self._handler.failures = {"RCPT": [], "DATA": []}
             self._handler.always = {"RCPT": None, "DATA": None}
 
@@ -340,7 +367,7 @@ class SmtpServer:
             options["ssl_context"] = self.certificate.server_context()
         if self.credentials:
             options.update(
-                authenticator=_Authenticator(*self.credentials),
+                authenticator=_Authenticator(*self.credentials, recorder=self._handler),
                 auth_required=True,
                 auth_require_tls=False,
             )
@@ -350,9 +377,10 @@ class SmtpServer:
 class _Authenticator:
     """Accepts exactly one user and password (AUTH PLAIN or LOGIN)."""
 
-    def __init__(self, user: str, password: str) -> None:
+    def __init__(self, user: str, password: str, *, recorder: _RecordingHandler) -> None:
         self.user = user.encode()
         self.password = password.encode()
+        self.recorder = recorder
 
     def __call__(
         self, server: SMTP, session: Session, envelope: AiosmtpdEnvelope, mechanism: str, data: Any
@@ -362,6 +390,9 @@ class _Authenticator:
             and data.login == self.user
             and data.password == self.password
         )
+        login = data.login.decode() if isinstance(data, LoginPassword) else ""
+        with self.recorder.lock:
+            self.recorder.logins.append(Login(login, _over_tls(server, session), ok))
         return AuthResult(success=ok, handled=False)
 
 

@@ -11,7 +11,9 @@ What a caller may rely on:
   reply; it names the client and the producer and never mentions a reward.
 - Email: the subject is returned apart from the body; the body ends with the producer's
   name and agency. The unsubscribe link and postal address are added at delivery.
-- SMS: when ``first_text`` is set, :data:`OPT_OUT_LINE` is appended on its own line. A
+- SMS: when ``first_text`` is set, :func:`first_text_footer` ("Msg & data rates may
+  apply", :data:`OPT_OUT_LINE`, led by the agency's name unless the text already names
+  the agency) is appended on its own line. A
   default SMS, opt-out line included, fits in two segments for GSM-7 names up to 20
   characters (client first name) and 30 (company when there is no first name, producer,
   agency). When a render does not fit,
@@ -76,9 +78,26 @@ __all__ = [
     "tenure_years",
     "validate_key",
     "validate_template",
+    "first_text_footer",
 ]
 
-OPT_OUT_LINE = "Reply STOP to opt out."
+OPT_OUT_LINE = "Reply STOP to opt out, HELP for help."
+
+
+def first_text_footer(agency_name: str, body: str = "") -> str:
+    """The line a first text to a number ends with: who is texting, that rates may apply,
+    and how to stop or get help (CTIA Messaging Principles; Twilio's messaging policy).
+
+    The agency's name leads the line unless ``body`` already names the agency, as every
+    default template does in its first sentence: the name is said once, not twice.
+    """
+    name = " ".join(agency_name.split())
+    rules = f"Msg & data rates may apply. {OPT_OUT_LINE}"
+    if not name or name.casefold() in " ".join(body.split()).casefold():
+        return rules
+    return f"{name}: {rules}"
+
+
 SMS_MAX_SEGMENTS = 2
 
 # Tenure thresholds in whole years with the agency.
@@ -277,7 +296,7 @@ def render_source(
     variables = template_variables(context, channel=channel, short=short)
     subject, body = render_text(source, variables, channel=channel)
     if channel == "sms" and context.first_text and OPT_OUT_LINE not in body:
-        body = f"{body}\n{OPT_OUT_LINE}"
+        body = f"{body}\n{first_text_footer(context.agency_name, body)}"
     return subject, body
 
 

@@ -12,6 +12,7 @@ from referral_engine.asks import service as asks
 from referral_engine.asks.models import Ask, AskEntry
 from referral_engine.asks.schemas import AskRead, DraftRead, ReasonRead, TimelineEntryRead
 from referral_engine.contacts.models import Client
+from referral_engine.decisions import rules
 from referral_engine.decisions.rules import Rulebook
 from referral_engine.events.models import Event
 from referral_engine.users.models import User
@@ -33,7 +34,17 @@ def approve_ask(
     body: str | None = None,
 ) -> Ask:
     ask = asks.get(session, ask_id=ask_id)
+    settings = load_settings(session)
     book, client = _context(session, ask)
+    refusal = rules.channel_refusal(rules.ClientFacts.contact(client), ask.channel or "")
+    if ask.channel and refusal is not None:
+        # Approval is a person's decision to ask, not consent: the client's own word is.
+        raise asks.ReviewRefused(
+            f"{refusal.detail}; record the client's consent (when, how, the wording they "
+            "saw) on their contact page, then approve"
+            if refusal.detail == rules.UNRECORDED.get(ask.channel)
+            else f"{refusal.detail}; this ask cannot be approved"
+        )
     return asks.approve(
         session,
         ask,
@@ -41,9 +52,12 @@ def approve_ask(
         book=book,
         timezone=client.timezone,
         mobile=client.mobile,
+        state=client.state,
+        postal_code=client.postal_code,
         now=now,
         subject=subject,
         body=body,
+        agency_name=settings.agency.name,
     )
 
 
@@ -57,6 +71,8 @@ def defer_ask(session: Session, *, ask_id: int, user: User, until: datetime, now
         book=book,
         timezone=client.timezone,
         mobile=client.mobile,
+        state=client.state,
+        postal_code=client.postal_code,
         until=until,
         now=now,
     )

@@ -12,7 +12,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from referral_engine.asks import repository
-from referral_engine.asks.drafts import OPT_OUT_LINE, SMS_MAX_SEGMENTS, Draft, sms_segments
+from referral_engine.asks.drafts import (
+    OPT_OUT_LINE,
+    SMS_MAX_SEGMENTS,
+    Draft,
+    first_text_footer,
+    sms_segments,
+)
 from referral_engine.asks.models import OPEN_STATUSES, Ask, AskEntry, AskStatus
 from referral_engine.decisions.rules import Decision, Reason, Rulebook, quiet_hours_reason
 from referral_engine.decisions.rules import window_for as _window_for
@@ -176,7 +182,14 @@ def _require(ask: Ask, action: str, allowed: Iterable[AskStatus]) -> None:
 
 
 def edit_draft(
-    session: Session, ask: Ask, *, subject: str | None, body: str, actor: Actor, now: datetime
+    session: Session,
+    ask: Ask,
+    *,
+    subject: str | None,
+    body: str,
+    actor: Actor,
+    now: datetime,
+    agency_name: str = "",
 ) -> None:
     body = body.strip()
     if not body:
@@ -189,9 +202,11 @@ def edit_draft(
             raise DraftRefused("draft.subject: a subject is one line")
     else:
         subject = None
-        needs_opt_out = OPT_OUT_LINE in (ask.draft_body or "")
-        if needs_opt_out and OPT_OUT_LINE not in body:
-            body = f"{body}\n{OPT_OUT_LINE}"
+        # A first text keeps its footer (who is texting, rates, STOP and HELP), however the
+        # reviewer edits the rest: written again for the new body, so the agency is named.
+        first_text = any(OPT_OUT_LINE in line for line in (ask.draft_body or "").splitlines())
+        if first_text and OPT_OUT_LINE not in body:
+            body = f"{body}\n{first_text_footer(agency_name, body)}"
         segments = sms_segments(body)
         if segments > SMS_MAX_SEGMENTS:
             raise DraftRefused(
@@ -214,6 +229,9 @@ def approve(
     now: datetime,
     subject: str | None = None,
     body: str | None = None,
+    state: str | None = None,
+    postal_code: str | None = None,
+    agency_name: str = "",
 ) -> Ask:
     """Approve a pending ask (optionally with an edited draft); it goes out at its slot,
     or at the next valid send slot if that has passed."""
@@ -221,8 +239,18 @@ def approve(
     _require(ask, "approved", (AskStatus.pending_review,))
     actor = Actor.of(user)
     if body is not None:
-        edit_draft(session, ask, subject=subject, body=body, actor=actor, now=now)
-    window, _ = _window_for(book, timezone=timezone, mobile=mobile)
+        edit_draft(
+            session,
+            ask,
+            subject=subject,
+            body=body,
+            actor=actor,
+            now=now,
+            agency_name=agency_name,
+        )
+    window, _ = _window_for(
+        book, timezone=timezone, mobile=mobile, state=state, postal_code=postal_code
+    )
     slot = ask.scheduled_for
     if slot is None or slot <= now:
         slot = window.next_slot(now)
@@ -241,14 +269,19 @@ def defer(
     mobile: str | None,
     until: datetime,
     now: datetime,
+    state: str | None = None,
+    postal_code: str | None = None,
 ) -> Ask:
     """Send later: the ask is scheduled for ``until`` (moved to the first allowed instant
-    when ``until`` falls in quiet hours or on a non-business day)."""
+    when ``until`` falls in quiet hours, on a non-business day or outside the law's hours
+    for where the client is)."""
     _may_review(user, ask)
     _require(ask, "deferred", (AskStatus.pending_review, AskStatus.scheduled))
     if until <= now:
         raise DraftRefused("until: a deferral must be in the future")
-    window, _ = _window_for(book, timezone=timezone, mobile=mobile)
+    window, _ = _window_for(
+        book, timezone=timezone, mobile=mobile, state=state, postal_code=postal_code
+    )
     slot = window.earliest_allowed(until)
     record(
         session,

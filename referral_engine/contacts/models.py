@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from referral_engine.db import Base, UtcDateTime
@@ -21,9 +22,13 @@ class Client(Base):
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     mobile: Mapped[str | None] = mapped_column(String(20), index=True)
     postal_code: Mapped[str | None] = mapped_column(String(20))
+    # USPS code of the address's state (FL, DC, PR): the source's, else the ZIP code's.
+    # The law's send windows depend on it (referral_engine/compliance).
+    state: Mapped[str | None] = mapped_column(String(2))
     timezone: Mapped[str | None] = mapped_column(String(64))
     client_since: Mapped[date | None] = mapped_column(Date)
-    # None means "consent unclear", which stops an ask on that channel.
+    # The current state of each channel's consent, kept in step with the newest
+    # ConsentRecord (the proof). None means "consent unclear": no automatic message.
     consent_email: Mapped[bool | None] = mapped_column(Boolean)
     consent_sms: Mapped[bool | None] = mapped_column(Boolean)
     email_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -76,3 +81,64 @@ class ClientIssue(Base):
         """Open at ``instant``: opened by then (or undated) and not yet resolved."""
         opened = self.opened_at is None or self.opened_at <= instant
         return opened and (self.resolved_at is None or self.resolved_at > instant)
+
+
+class ConsentPurpose(StrEnum):
+    """What a person agreed to (or refused, or took back)."""
+
+    email = "email"  # referral asks and updates by email
+    sms = "sms"  # referral texts to the recorded number
+    publicity = "publicity"  # being named in public: a post, a testimonial, a leaderboard
+    share_outcome = "share_outcome"  # a referred person lets the referrer hear how it went
+
+
+class ConsentStatus(StrEnum):
+    granted = "granted"
+    refused = "refused"
+    revoked = "revoked"
+
+
+class ConsentMethod(StrEnum):
+    """How the agency learned it; the proof a regulator or a court would ask for."""
+
+    form = "form"  # a web or paper form with the wording shown
+    signed_application = "signed_application"
+    verbal = "verbal"  # said to a named member of staff
+    imported = "imported"  # from the agency's system or a file, named in ``source``
+    reply = "reply"  # the person's own text or email (STOP, "no more texts", START)
+    unsubscribe_link = "unsubscribe_link"  # the link or one-click header in an email
+    phone = "phone"  # said on a call, recorded by a named member of staff
+    in_person = "in_person"  # said face to face, recorded by a named member of staff
+    email = "email"  # written to a member of staff by email (not a reply to an ask)
+    letter = "letter"  # a letter or signed note, recorded by a named member of staff
+    carrier = "carrier"  # the carrier reports the number opted out (Twilio 21610)
+
+
+class ConsentRecord(Base):
+    """One statement of consent, refusal or revocation: never changed, never deleted.
+
+    The client's ``consent_*`` and ``*_opted_out`` columns are the current state; this
+    table is how the agency proves it: when, how, with what wording, to which number.
+    A referred person's consent to share the outcome hangs on the referral.
+    """
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    referral_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10))
+    method: Mapped[str] = mapped_column(String(20))
+    given_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    staff_name: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(300))
+    wording: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(320))
+    note: Mapped[str | None] = mapped_column(Text)

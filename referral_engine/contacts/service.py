@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from referral_engine.contacts import repository
-from referral_engine.contacts.models import Client, ClientIssue, Policy
+from referral_engine.compliance.places import state_of_postal_code
+from referral_engine.contacts import consent, repository
+from referral_engine.contacts.consent import ConsentStatement
+from referral_engine.contacts.models import (
+    Client,
+    ClientIssue,
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentStatus,
+    Policy,
+)
 from referral_engine.events.schemas import ClientIn, EventIn, PolicyIn
 
 
@@ -87,7 +97,17 @@ def resolve_client(
 
 
 def apply_facts(client: Client, *, facts: ClientIn, producer_id: int | None, now: datetime) -> None:
-    """Keep what the source says; a field it leaves empty keeps its stored value."""
+    """Keep what the source says; a field it leaves empty keeps its stored value.
+
+    The state is the source's; without one, a new postal code brings its own state (a US
+    ZIP code's, None for anything else) and an unchanged one keeps the stored state.
+    """
+    if facts.state is not None:
+        client.state = facts.state
+    elif facts.postal_code is not None and (
+        client.state is None or facts.postal_code != client.postal_code
+    ):
+        client.state = state_of_postal_code(facts.postal_code)
     for name in (
         "external_id",
         "first_name",
@@ -103,15 +123,56 @@ def apply_facts(client: Client, *, facts: ClientIn, producer_id: int | None, now
         value = getattr(facts, name)
         if value is not None:
             setattr(client, name, value)
-    if facts.consent.email is not None:
-        client.consent_email = facts.consent.email
-    if facts.consent.sms is not None:
-        client.consent_sms = facts.consent.sms
     if "sensitive" in facts.model_fields_set:
         client.sensitive = facts.sensitive
     if producer_id is not None:
         client.producer_id = producer_id
     client.updated_at = now
+
+
+def record_reported_consent(
+    session: Session, *, client: Client, facts: ClientIn, source: str, at: datetime, now: datetime
+) -> None:
+    """What a source says of the client's consent, kept as proof (``source`` names the
+    system or file) and applied as :mod:`referral_engine.contacts.consent` allows.
+
+    A bare true/false is "imported" as of ``at`` (the event's instant); a detailed one
+    keeps its own instant, method and wording. A statement that would not stand as proof
+    (verbal with no staff name, say) is kept as imported, with the reason in its note.
+    """
+    for purpose, value in (
+        (ConsentPurpose.email, facts.consent.email),
+        (ConsentPurpose.sms, facts.consent.sms),
+    ):
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            statement = ConsentStatement(
+                purpose=purpose,
+                status=ConsentStatus.granted if value else ConsentStatus.refused,
+                method=ConsentMethod.imported,
+                given_at=min(at, now),
+                source=source,
+            )
+        else:
+            statement = ConsentStatement(
+                purpose=purpose,
+                status=ConsentStatus(value.status),
+                method=ConsentMethod(value.method),
+                given_at=min(value.at or at, now),
+                wording=value.wording,
+                address=value.number,
+                staff_name=value.staff_name,
+                source=source,
+            )
+        try:
+            consent.record(session, client=client, statement=statement, now=now)
+        except consent.BadConsent as exc:
+            fallback = replace(statement, method=ConsentMethod.imported, note=f"as imported: {exc}")
+            try:
+                consent.record(session, client=client, statement=fallback, now=now)
+            except consent.BadConsent:
+                continue  # consent to texts with no number to text: nothing to record
 
 
 def upsert_policies(

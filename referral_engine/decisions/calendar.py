@@ -19,6 +19,10 @@ What a caller may rely on:
   Settings validation already keeps ``send_hour`` outside them, but ``SendWindow`` does not
   rely on that: on a day whose send hour is quiet, the slot is ``quiet.end`` on that day, so
   a slot is never inside quiet hours.
+* The law's hours (``SendWindow.legal``, see :mod:`referral_engine.decisions.send_windows`)
+  apply on top of quiet hours, the stricter winning: a day's slot is the first instant at or
+  after its send hour that both allow, else the first instant of that day they allow, else
+  the day has no slot.
 * Local wall times that do not exist (spring forward) move to the first instant after the
   gap; ambiguous ones (fall back) take the first occurrence.
 """
@@ -30,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -47,6 +52,8 @@ _HOLIDAY_LOOKUP = threading.Lock()
 
 # Zone keys that load but name no place: the host's own zone and tzdata placeholders.
 _NOT_A_PLACE = frozenset({"localtime", "posixrules", "Factory", "Etc/Unknown"})
+# A window that allows no instant for this long never will: stop looking rather than loop.
+_SEARCH_DAYS = 400
 
 
 def in_quiet_hours_local(t: time, quiet_start: time, quiet_end: time) -> bool:
@@ -186,7 +193,7 @@ def _zone_or_none(key: str | None) -> ZoneInfo | None:
         return None
 
 
-def _mobile_zones(mobile: str | None) -> list[ZoneInfo]:
+def mobile_zones(mobile: str | None) -> list[ZoneInfo]:
     """The zones the number may be in, sorted by key; empty when it says nothing usable."""
     if mobile is None or not mobile.strip():
         return []
@@ -210,7 +217,7 @@ def recipient_zone(
     client = _zone_or_none(client_timezone)
     if client is not None:
         return RecipientZone(zone=client, basis="client")
-    candidates = _mobile_zones(mobile)
+    candidates = mobile_zones(mobile)
     if candidates:
         # A number spanning several zones (a toll-free or national mobile range) most likely
         # belongs to someone near the agency; otherwise any fixed choice keeps it deterministic.
@@ -219,7 +226,7 @@ def recipient_zone(
     return RecipientZone(zone=agency_zone, basis="agency")
 
 
-def _wall_instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
+def wall_instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of wall-clock ``wall`` on ``day`` in ``zone``.
 
     An ambiguous wall time (fall back) gives its first occurrence; a skipped one (spring
@@ -249,14 +256,29 @@ def _transition(low: datetime, high: datetime, zone: ZoneInfo) -> datetime:
     return high
 
 
+class LegalHours(Protocol):
+    """The law's hours for one recipient, as :class:`SendWindow` reads them (implemented by
+    :class:`referral_engine.decisions.send_windows.LegalWindows`)."""
+
+    def refusal(self, at: datetime) -> str | None:
+        """Why nothing may reach the recipient at ``at``, or None when the law allows it."""
+        ...
+
+    def earliest_allowed(self, at: datetime, *, before: datetime) -> datetime | None:
+        """The first instant in ``[at, before)`` the law allows, or None."""
+        ...
+
+
 @dataclass(frozen=True)
 class SendWindow:
     """When an ask to one recipient may go out: the agency's business days, the recipient's
-    zone, send hour and quiet hours.
+    zone, send hour and quiet hours, and the law's hours (``legal``; None: quiet hours only).
 
     Each business day has one *slot*: ``send_hour:00`` recipient-local on that day, or, should
-    that hour be quiet, ``quiet.end`` on that day. Every slot returned lies on an agency
-    business day (its recipient-local date) and outside quiet hours.
+    that hour be quiet, ``quiet.end`` on that day; when the law forbids that instant, the first
+    later instant of the day that quiet hours and the law allow (else the day's first such
+    instant; else the day has none). Every slot returned lies on an agency business day (its
+    recipient-local date), outside quiet hours and inside the law's hours.
     ``ValueError`` at construction for a ``send_hour`` outside 0..23.
     """
 
@@ -264,6 +286,7 @@ class SendWindow:
     recipient: ZoneInfo
     send_hour: int
     quiet: QuietHours
+    legal: LegalHours | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.send_hour <= 23:
@@ -276,7 +299,7 @@ class SendWindow:
         gap (03:00 for a 02:00 send hour); on a fall-back day, the first occurrence. Neither
         business days nor quiet hours are considered here.
         """
-        return _wall_instant(day, time(self.send_hour), self.recipient)
+        return wall_instant(day, time(self.send_hour), self.recipient)
 
     def first_slot_after(self, moment: datetime, count: int) -> datetime:
         """The instant an ask triggered at ``moment`` goes out, ``count`` business days later.
@@ -301,24 +324,69 @@ class SendWindow:
         return _aware(at) if self.is_allowed(at) else self.next_slot(at)
 
     def is_allowed(self, at: datetime) -> bool:
-        """True when ``at`` falls, recipient-local, on a business day and outside quiet hours."""
+        """True when ``at`` falls, recipient-local, on a business day and outside quiet hours,
+        and the law's hours allow it."""
+        return self.why_not(at) is None
+
+    def why_not(self, at: datetime) -> str | None:
+        """Why nothing may go out at ``at``, worded to follow "<instant> ": "is inside quiet
+        hours 21:00–08:00", "is not a business day", "is outside the law's hours — Florida:
+        no texts after 20:00 recipient-local (Fla. Stat. 501.616(6)) …"; None when allowed."""
         local = _aware(at).astimezone(self.recipient)
-        quiet = self.quiet.contains(local.time())
-        return self.calendar.is_business_day(local.date()) and not quiet
+        if self.quiet.contains(local.time()):
+            return f"is inside quiet hours {self.quiet.start:%H:%M}–{self.quiet.end:%H:%M}"
+        if not self.calendar.is_business_day(local.date()):
+            return "is not a business day"
+        refusal = self.legal.refusal(at) if self.legal is not None else None
+        return None if refusal is None else f"is outside the law's hours — {refusal}"
+
+    def moved_from(self, slot: datetime) -> datetime | None:
+        """The send-hour instant of ``slot``'s recipient-local day when the slot is elsewhere
+        because that instant is not allowed (quiet hours, the law); None when it is not moved."""
+        wanted = self.at_send_hour(_aware(slot).astimezone(self.recipient).date())
+        return wanted if wanted != slot and self.why_not(wanted) is not None else None
 
     def _slots_from(self, day: date) -> Iterator[datetime]:
-        """The allowed slots of ``day`` and each later business day, in order."""
-        while True:
-            if self.calendar.is_business_day(day):
-                slot = self._slot_on(day)
-                # Only a zone jumping across the send hour or a whole day could make a slot
-                # disallowed; skipping that day keeps every returned slot allowed.
-                if self.is_allowed(slot):
-                    yield slot
-            day += _ONE_DAY
+        """The allowed slots of ``day`` and each later business day, in order.
 
-    def _slot_on(self, day: date) -> datetime:
+        ``ValueError`` when no day in the next ``_SEARCH_DAYS`` has one (the law's zones
+        leave no common hour): rather an error than a worker stuck in a loop.
+        """
+        empty = 0
+        while empty < _SEARCH_DAYS:
+            slot = self._slot_on(day) if self.calendar.is_business_day(day) else None
+            # Only a zone jumping across the send hour or a whole day could make a slot
+            # disallowed; skipping that day keeps every returned slot allowed.
+            if slot is not None and self.is_allowed(slot):
+                empty = 0
+                yield slot
+            else:
+                empty += 1
+            day += _ONE_DAY
+        raise ValueError(f"no instant is allowed for {_SEARCH_DAYS} days from {day}")
+
+    def _slot_on(self, day: date) -> datetime | None:
         send = self.at_send_hour(day)
         if self.quiet.contains(send.astimezone(self.recipient).time()):
-            return _wall_instant(day, self.quiet.end, self.recipient)
-        return send
+            send = wall_instant(day, self.quiet.end, self.recipient)
+        if self.legal is None or self.legal.refusal(send) is None:
+            return send
+        start = wall_instant(day, time(0), self.recipient)
+        end = wall_instant(day + _ONE_DAY, time(0), self.recipient)
+        return self._first_allowed(max(send, start), end) or self._first_allowed(start, end)
+
+    def _first_allowed(self, at: datetime, before: datetime) -> datetime | None:
+        """The first instant in ``[at, before)`` outside quiet hours that the law allows."""
+        assert self.legal is not None
+        candidate: datetime | None = at
+        while candidate is not None and candidate < before:
+            candidate = self.legal.earliest_allowed(candidate, before=before)
+            if candidate is None:
+                return None
+            local = candidate.astimezone(self.recipient)
+            if not self.quiet.contains(local.time()):
+                return candidate
+            # Quiet: try again where quiet hours end, if they end on this day.
+            quiet_end = wall_instant(local.date(), self.quiet.end, self.recipient)
+            candidate = quiet_end if quiet_end > candidate else None
+        return None

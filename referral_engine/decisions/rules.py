@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from referral_engine.compliance.states import ComplianceRules, compliance_rules
 from referral_engine.decisions.calendar import BusinessCalendar, QuietHours, SendWindow
+from referral_engine.decisions.send_windows import LegalWindows
+from referral_engine.decisions.send_windows import window_for as window_for  # re-exported
 
 # Statuses a decision can give (the ask's lifecycle continues in delivery).
 SCHEDULED = "scheduled"
@@ -99,6 +102,8 @@ class Rulebook:
     recent_complaint_days: int
     premium_threshold: float
     commercial_requires_review: bool
+    max_messages_per_day: int = 1  # referral messages to one person in any rolling 24 hours
+    compliance: ComplianceRules = field(default_factory=compliance_rules, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Any) -> Rulebook:
@@ -114,18 +119,21 @@ class Rulebook:
             recent_complaint_days=timing.recent_complaint_days,
             premium_threshold=review.premium_threshold,
             commercial_requires_review=review.commercial_requires_review,
+            max_messages_per_day=timing.max_messages_per_day,
         )
 
-    def window(self, recipient: Any) -> SendWindow:
-        return SendWindow(
-            calendar=self.calendar, recipient=recipient, send_hour=self.send_hour, quiet=self.quiet
-        )
+    def window(self, recipient: Any, legal: LegalWindows | None = None) -> SendWindow:
+        return SendWindow(self.calendar, recipient, self.send_hour, self.quiet, legal)
 
 
 @dataclass(frozen=True)
 class ChannelChoice:
+    """The channel to ask by. ``needs_consent``: the only reachable channel has no consent
+    recorded, so the ask may go out only after a person records it (never by itself)."""
+
     channel: str | None
     reasons: tuple[Reason, ...] = ()
+    needs_consent: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,12 @@ class Decision:
 # -- channel and consent ---------------------------------------------------------------
 
 
+UNRECORDED = {
+    "email": "email: consent not recorded",
+    "sms": "SMS: consent not recorded",
+}
+
+
 def channel_refusal(client: ClientFacts, channel: str) -> Reason | None:
     """Why ``channel`` cannot carry an ask to this client, or None when it can."""
     if channel == "email":
@@ -149,13 +163,15 @@ def channel_refusal(client: ClientFacts, channel: str) -> Reason | None:
             return Reason("opted_out", "email: the client unsubscribed")
         if client.consent_email is False:
             return Reason("no_consent", "email: the client declined email")
+        if client.consent_email is None:
+            return Reason("no_consent", UNRECORDED["email"])
         return None
     if not client.mobile:
         return Reason("no_consent", "SMS: no mobile number on file")
     if client.sms_opted_out:
         return Reason("opted_out", "SMS: the client opted out (STOP)")
     if client.consent_sms is None:
-        return Reason("no_consent", "SMS: consent unclear (none recorded)")
+        return Reason("no_consent", UNRECORDED["sms"])
     if client.consent_sms is False:
         return Reason("no_consent", "SMS: the client declined texts")
     return None
@@ -164,8 +180,10 @@ def channel_refusal(client: ClientFacts, channel: str) -> Reason | None:
 def choose_channel(client: ClientFacts) -> ChannelChoice:
     """The preferred channel if it may be used, else the other one, else none.
 
-    Email goes to a client who has not unsubscribed or declined it; SMS only with
-    recorded consent — consent unclear stops the ask on that channel.
+    Each channel needs recorded consent and no opt-out; consent unclear (nothing
+    recorded) never sends by itself. When no channel may be used but one could once a
+    person records the client's consent, that channel comes back with ``needs_consent``
+    and the ``no_consent`` reason "consent not recorded".
     """
     preferred = client.preferred_channel if client.preferred_channel in ("email", "sms") else None
     order = [preferred] if preferred else []
@@ -179,6 +197,10 @@ def choose_channel(client: ClientFacts) -> ChannelChoice:
                 return ChannelChoice(channel, (Reason(refusals[0].rule, note),))
             return ChannelChoice(channel)
         refusals.append(refusal)
+    for channel, refusal in zip(order, refusals, strict=True):
+        if refusal.detail == UNRECORDED[channel]:
+            detail = f"{refusal.detail}: a person must record the client's consent before it goes"
+            return ChannelChoice(channel, (Reason("no_consent", detail),), needs_consent=True)
     rule = "opted_out" if any(r.rule == "opted_out" for r in refusals) else "no_consent"
     detail = "; ".join(r.detail for r in refusals) + " — no channel may carry an ask"
     return ChannelChoice(None, (Reason(rule, detail),))
@@ -241,18 +263,13 @@ def send_hour_reason(window: SendWindow, at: datetime, basis: str) -> Reason:
 
 
 def quiet_hours_reason(window: SendWindow, wanted: datetime, moved_to: datetime) -> Reason:
-    wanted_local = wanted.astimezone(window.recipient)
-    moved_local = moved_to.astimezone(window.recipient)
-    quiet = f"{window.quiet.start:%H:%M}–{window.quiet.end:%H:%M}"
-    why = (
-        f"inside quiet hours {quiet}"
-        if window.quiet.contains(wanted_local.time())
-        else "not a business day"
-    )
+    """Why ``wanted`` moved: quiet hours, not a business day, or the law (the state named)."""
+    was, moved = wanted.astimezone(window.recipient), moved_to.astimezone(window.recipient)
+    why = window.why_not(wanted) or "is not allowed"
     return Reason(
         "quiet_hours",
-        f"{_day(wanted_local.date())} {wanted_local:%H:%M} {window.recipient.key} is {why}; "
-        f"moved to {_day(moved_local.date())} {moved_local:%H:%M}",
+        f"{_day(was.date())} {was:%H:%M} {window.recipient.key} {why}; "
+        f"moved to {_day(moved.date())} {moved:%H:%M}",
     )
 
 
@@ -367,6 +384,8 @@ def decide(
         reasons.append(Reason("send_hour", "decided after its slot passed; next send slot instead"))
         slot = late
     reasons.append(send_hour_reason(window, slot, zone_basis))
+    if (wanted := window.moved_from(slot)) is not None:
+        reasons.append(quiet_hours_reason(window, wanted, slot))
 
     capped = cap_reason(client, book, slot)
     if capped:
@@ -384,16 +403,8 @@ def decide(
         reasons.append(issue_reason(client.open_issues, end, book))
         return Decision(HELD, channel.channel, slot, end, tuple(reasons))
     review = review_reasons(moment, client, book, mentions_reward=mentions_reward)
+    if channel.needs_consent:
+        return Decision(PENDING_REVIEW, channel.channel, slot, end, (*reasons, *review))
     if review:
         return Decision(PENDING_REVIEW, channel.channel, slot, end, (*reasons, *review))
     return Decision(SCHEDULED, channel.channel, slot, end, tuple(reasons))
-
-
-def window_for(
-    book: Rulebook, *, timezone: str | None, mobile: str | None
-) -> tuple[SendWindow, str]:
-    """The send window in the recipient's zone, and how that zone was found."""
-    from referral_engine.decisions.calendar import recipient_zone
-
-    found = recipient_zone(client_timezone=timezone, mobile=mobile, agency_zone=book.calendar.zone)
-    return book.window(found.zone), found.basis

@@ -23,6 +23,7 @@ from referral_engine.contacts import service as contacts
 from referral_engine.contacts.models import Client
 from referral_engine.decisions import rules
 from referral_engine.decisions.rules import ClientFacts, MomentFacts, Reason, Rulebook
+from referral_engine.decisions.send_windows import client_window
 from referral_engine.decisions.signals import Signal, moment_key, signal_for
 from referral_engine.events.models import Event
 from referral_engine.jobs import service as jobs
@@ -62,8 +63,11 @@ def on_event(session: Session, *, event_id: int, now: datetime) -> str | None:
         return _complaint(session, event, client, book, now)
     if event.type == "policy.cancelled":
         return _cancelled(session, event, client, now)
+    # Any event may carry the client's consent (every event has a `client`): open asks
+    # follow a change whichever event brought it.
+    rechecked = _recheck_consent(session, client, settings, book, now)
     if event.type == "client.updated":
-        return _recheck_consent(session, client, settings, book, now)
+        return rechecked
     signal = signal_for(event.type, event.payload)
     if signal is None:
         return f"event:{event.type}"
@@ -131,7 +135,7 @@ def _new_ask(
     )
     facts = client_facts(session, client, now=now)
     channel = rules.choose_channel(facts)
-    window, basis = rules.window_for(book, timezone=client.timezone, mobile=client.mobile)
+    window, basis = client_window(book, client)
     producer = session.get(User, client.producer_id) if client.producer_id else None
     draft = None
     if channel.channel:
@@ -289,7 +293,7 @@ def _release(
     kind: str,
 ) -> None:
     """An ask held for an issue goes out at the next valid send time, or expires."""
-    window, basis = rules.window_for(book, timezone=client.timezone, mobile=client.mobile)
+    window, basis = client_window(book, client)
     wanted = max(now, ask.scheduled_for) if ask.scheduled_for else now
     slot = window.next_slot(wanted)
     released = Reason("open_issue", f"{kind} {issue_id} resolved; released from hold")
@@ -384,4 +388,14 @@ def _recheck_consent(
             on=book.calendar.local_date(ask.moment_at),
         )
         asks.switch_channel(session, ask, channel=choice.channel, draft=draft, now=now)
+        if choice.needs_consent and ask.status != AskStatus.pending_review:
+            asks.set_status(
+                session, ask, status=AskStatus.pending_review, reason=choice.reasons[0], now=now
+            )
     return f"consent:changed_{changed}" if changed else "event:client.updated"
+
+
+def recheck_consent(session: Session, *, client: Client, now: datetime) -> str:
+    """Act on the client's open asks after their consent changed (a person recorded it)."""
+    settings = load_settings(session)
+    return _recheck_consent(session, client, settings, Rulebook.from_settings(settings), now)

@@ -11,13 +11,13 @@ from referral_engine import clock
 from referral_engine.agency.service import load_settings, secret_key
 from referral_engine.asks import service as asks
 from referral_engine.asks.models import Ask
-from referral_engine.contacts.models import Client
+from referral_engine.contacts.models import Client, ConsentMethod
 from referral_engine.delivery import links, repository
 from referral_engine.delivery.models import Click
 from referral_engine.events.schemas import normalized_email
 from referral_engine.referrals.service import ProspectFacts, capture_from_client
 from referral_engine.replies import repository as replies_repository
-from referral_engine.replies.service import opt_out_email
+from referral_engine.replies.revocation import opt_out_email
 from referral_engine.tasks import service as tasks
 from referral_engine.web.deps import ApiUser, DbSession
 from referral_engine.web.pages.views import render
@@ -181,7 +181,7 @@ def unsubscribe(request: Request, session: DbSession, value: str) -> HTMLRespons
     ask, client = found
     if not client.email_opted_out:
         now = clock.now()
-        opt_out_email(session, client, now=now)
+        opt_out_email(session, client, method=ConsentMethod.unsubscribe_link, now=now)
         asks.record(
             session,
             ask,
@@ -219,6 +219,7 @@ def list_messages(
         {
             "id": m.id,
             "ask_id": m.ask_id,
+            "kind": m.kind,
             "channel": m.channel,
             "to": m.to,
             "subject": m.subject,

@@ -2,9 +2,12 @@
 
 A message is queued when its channel has a provider (else it waits in the outbox). The
 sender claims one queued message at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL),
-re-checks that the client may still be reached on that channel, keeps SMS out of the
-recipient's quiet hours, commits ``sending`` before the provider is called and records
-the answer after: sent; a transient failure waits with backoff; a permanent one fails.
+re-checks that the client may still be reached on that channel, refuses a message to a
+referred person (:func:`referral_engine.referrals.privacy.recipient_refusal`), keeps a
+message to a client about referrals inside their send window and under the 24-hour cap
+(:mod:`referral_engine.delivery.pacing`), commits ``sending`` before the provider is
+called and records the answer after: sent; a transient failure waits with backoff; a
+permanent one fails.
 A sender that dies mid-send leaves ``sending``: SMS is reconciled with the provider, an
 email becomes ``delivery_unknown`` — never a second copy.
 """
@@ -25,11 +28,14 @@ from referral_engine.contacts.models import Client
 from referral_engine.db import unit_of_work
 from referral_engine.decisions import rules
 from referral_engine.decisions.rules import Rulebook
+from referral_engine.decisions.send_windows import client_window
+from referral_engine.delivery import pacing
 from referral_engine.delivery.channels import SendFailed, Sent
 from referral_engine.delivery.links import mailbox
 from referral_engine.delivery.models import Message, MessageStatus
 from referral_engine.delivery.providers import Providers
-from referral_engine.delivery.service import MAX_ATTEMPTS, backoff
+from referral_engine.delivery.service import CARRIER_OPTED_OUT, MAX_ATTEMPTS, backoff
+from referral_engine.referrals import privacy
 from referral_engine.settings import provider_settings
 
 
@@ -64,6 +70,7 @@ def _claim(
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
+    book: Rulebook | None = None
     while (message := session.scalars(query).first()) is not None:
         client = session.get(Client, message.client_id) if message.client_id else None
         if client is not None and _refused(client, message.channel):
@@ -72,16 +79,36 @@ def _claim(
             outcomes["message:not_sent"] += 1
             session.flush()
             continue
-        if message.channel == "sms" and client is not None:
-            book = Rulebook.from_settings(load_settings(session))
-            window, _ = rules.window_for(book, timezone=client.timezone, mobile=client.mobile)
-            allowed = window.earliest_allowed(now)
+        referred = privacy.recipient_refusal(
+            session, channel=message.channel, to=message.to, client=client
+        )
+        if referred is not None:
+            # A referred person: nobody can consent for them (research R35).
+            message.status, message.error = MessageStatus.failed, referred
+            message.status_at = now
+            outcomes["message:not_sent_referred_person"] += 1
+            session.flush()
+            continue
+        if client is not None and message.kind in pacing.REFERRAL_KINDS:
+            book = book or Rulebook.from_settings(load_settings(session))
+            waiting = pacing.hold(session, client=client, book=book, now=now, message_id=message.id)
+            if waiting is not None:
+                # The send window (quiet hours, business days, the law's hours for the
+                # client's state and area code) or the 24-hour cap: later, never dropped.
+                message.send_after = waiting.until
+                outcomes[f"message:waiting_for_{waiting.reason.rule}"] += 1
+                session.flush()
+                continue
+        elif message.channel == "sms" and client is not None:
+            book = book or Rulebook.from_settings(load_settings(session))
+            allowed = client_window(book, client)[0].earliest_allowed(now)
             if allowed > now:
-                message.send_after = allowed  # quiet hours or not a business day
+                message.send_after = allowed  # not about referrals: the window only
                 outcomes["message:waiting"] += 1
                 session.flush()
                 continue
         message.status = MessageStatus.sending
+        message.status_at = now  # when it began to leave: it counts against the 24-hour cap
         message.sending_started_at = clock.wall()
         message.attempts += 1
         session.flush()
@@ -148,6 +175,10 @@ def _failed(session: Session, message_id: int, failure: SendFailed, *, now: date
         message.send_after = now + backoff(message.attempts)
         return "message:retry"
     message.status, message.status_at = MessageStatus.failed, now
+    if failure.code == CARRIER_OPTED_OUT and message.channel == "sms":
+        from referral_engine.replies.revocation import carrier_opt_out
+
+        carrier_opt_out(session, number=message.to, now=now)
     return "message:failed"
 
 
@@ -191,3 +222,25 @@ def recover_stale_messages(
             message.status = MessageStatus.delivery_unknown
             outcomes["message:delivery_unknown"] += 1
     return outcomes
+
+
+def record_answer(
+    session: Session, *, client_id: int | None, kind: str, to: str, body: str, now: datetime
+) -> Message:
+    """A text that went out as the answer to the client's own text (the TwiML reply of
+    Twilio's inbound webhook), not through the sender: recorded as sent, so the client's
+    history shows what they were told and when."""
+    message = Message(
+        client_id=client_id,
+        kind=kind,
+        channel="sms",
+        to=to,
+        body=body,
+        status=MessageStatus.sent,
+        created_at=now,
+        sent_at=now,
+        status_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from referral_engine.asks.models import Ask, AskStatus
+from referral_engine.contacts.models import Client
 from referral_engine.delivery.models import Click, Message, MessageStatus
 
 
@@ -62,3 +64,40 @@ def outbox(session: Session) -> list[Message]:
 
 def clicks(session: Session, *, ask_id: int) -> list[Click]:
     return list(session.scalars(select(Click).where(Click.ask_id == ask_id).order_by(Click.id)))
+
+
+def lock_client(session: Session, *, client_id: int) -> None:
+    """Hold the client's row until the transaction ends (PostgreSQL; SQLite's write
+    transaction already serializes senders): two senders counting the same client's
+    messages take turns, so both cannot take the last place under the 24-hour cap."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Client.id).where(Client.id == client_id).with_for_update())
+
+
+def send_instants(
+    session: Session,
+    *,
+    client_id: int,
+    kinds: Collection[str],
+    since: datetime,
+    other_than_ask: int | None = None,
+    other_than_message: int | None = None,
+) -> list[datetime]:
+    """When each message of ``kinds`` to the client left after ``since``: a sent one at its
+    ``sent_at``; one still ``sending`` or ``delivery_unknown`` (it may have left) at its
+    claim (``status_at``, else ``created_at``). Queued, outbox and never-sent failed
+    messages do not count."""
+    query = select(Message).where(
+        Message.client_id == client_id,
+        Message.kind.in_(list(kinds)),
+        or_(
+            Message.sent_at.is_not(None),
+            Message.status.in_([MessageStatus.sending, MessageStatus.delivery_unknown]),
+        ),
+    )
+    if other_than_ask is not None:
+        query = query.where(or_(Message.ask_id.is_(None), Message.ask_id != other_than_ask))
+    if other_than_message is not None:
+        query = query.where(Message.id != other_than_message)
+    instants = (m.sent_at or m.status_at or m.created_at for m in session.scalars(query))
+    return sorted(t for t in instants if t > since)

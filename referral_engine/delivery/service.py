@@ -14,7 +14,10 @@ Guarantees (docs/operations.md says the same):
    Where it cannot (SMTP), the ask becomes ``delivery_unknown`` with a task for a person —
    never a second message.
 
-So a message may be lost only to a person's attention, never sent twice.
+So a message may be lost only to a person's attention, never sent twice. Just before the
+claim, the client's send window and the 24-hour message cap are checked again
+(:mod:`referral_engine.delivery.pacing`): an ask they keep back is scheduled later, with
+the reason, never dropped.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from referral_engine.contacts.models import Client
 from referral_engine.db import unit_of_work
 from referral_engine.decisions import rules
 from referral_engine.decisions.rules import Reason, Rulebook
-from referral_engine.delivery import links, repository
+from referral_engine.decisions.send_windows import client_window
+from referral_engine.delivery import links, pacing, repository
 from referral_engine.delivery.channels import SendFailed, Sent
 from referral_engine.delivery.models import Message, MessageStatus
 from referral_engine.delivery.providers import Providers
@@ -44,6 +48,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 6
+CARRIER_OPTED_OUT = "21610"  # Twilio: the number sent STOP to the carrier
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,11 @@ def _claim(
             _to_outbox(session, ask, to=to, now=now)
             decided["send:outbox"] += 1
             continue
+        waiting = pacing.hold(session, client=client, book=book, now=now, ask_id=ask.id)
+        if waiting is not None:
+            pacing.postpone(session, ask, waiting, now=now)
+            decided[f"send:waiting_for_{waiting.reason.rule}"] += 1
+            continue
         started = clock.wall()
         message = repository.message_for_ask(session, ask_id=ask.id) or Message(
             ask_id=ask.id,
@@ -117,6 +127,7 @@ def _claim(
             created_at=now,
         )
         message.status = MessageStatus.sending
+        message.status_at = now  # when it began to leave: it counts against the 24-hour cap
         message.attempts += 1
         session.add(message)
         ask.status = AskStatus.sending
@@ -156,7 +167,7 @@ def _refusal(
         asks.set_status(session, ask, status=AskStatus.suppressed, reason=complaint, now=now)
         return "send:suppressed"
     if ask.channel == "email" and not settings.agency.postal_address.strip():
-        window, _ = rules.window_for(book, timezone=client.timezone, mobile=client.mobile)
+        window, _ = client_window(book, client)
         later = window.next_slot(now + timedelta(hours=1))
         reason = Reason(
             "postal_address",
@@ -210,7 +221,7 @@ def _transmit(url: str, item: Outgoing, *, providers: Providers, now: datetime) 
         with unit_of_work(url) as session:
             return _record_failure(session, item, unexpected, now=now)
     with unit_of_work(url) as session:
-        _record_sent(session, item, sent, now=now)
+        record_sent(session, item, sent, now=now)
     return "send:sent"
 
 
@@ -250,7 +261,7 @@ def compose_email(session: Session, item: Outgoing, *, env: ProviderSettings, no
     )
 
 
-def _record_sent(session: Session, item: Outgoing, sent: Sent, *, now: datetime) -> None:
+def record_sent(session: Session, item: Outgoing, sent: Sent, *, now: datetime) -> None:
     ask = session.get(Ask, item.ask_id)
     message = session.get(Message, item.message_id)
     assert ask is not None and message is not None
@@ -282,7 +293,7 @@ def _record_failure(session: Session, item: Outgoing, failure: SendFailed, *, no
     assert client is not None
     if failure.transient and ask.send_attempts < MAX_ATTEMPTS:
         book = Rulebook.from_settings(load_settings(session))
-        window, _ = rules.window_for(book, timezone=client.timezone, mobile=client.mobile)
+        window, _ = client_window(book, client)
         retry_at = window.earliest_allowed(now + backoff(ask.send_attempts))
         message.status = MessageStatus.sending
         ask.status = AskStatus.scheduled
@@ -299,122 +310,17 @@ def _record_failure(session: Session, item: Outgoing, failure: SendFailed, *, no
             now=now,
         )
         return "send:retry"
-    if failure.code == "21610":
-        client.sms_opted_out = True  # the carrier says this number sent STOP
     message.status = MessageStatus.failed
     message.status_at = now
     why = "permanent failure" if not failure.transient else f"gave up after {MAX_ATTEMPTS}"
     reason = Reason("delivery_failed", f"{why}: {_code(failure)}{failure.reason}")
     asks.set_status(session, ask, status=AskStatus.failed, reason=reason, now=now)
+    if failure.code == CARRIER_OPTED_OUT:
+        from referral_engine.replies.revocation import carrier_opt_out
+
+        carrier_opt_out(session, number=item.to, now=now)
     return "send:failed"
 
 
 def _code(failure: SendFailed) -> str:
     return f"{failure.code} " if failure.code else ""
-
-
-def recover_stale(
-    url: str,
-    *,
-    now: datetime,
-    providers: Providers | None = None,
-    stale_after: timedelta | None = None,
-) -> Counter[str]:
-    """Asks left ``sending`` by a worker that stopped: reconcile or hand to a person."""
-    env = provider_settings()
-    providers = providers or Providers.from_settings(env)
-    if stale_after is None:
-        stale_after = timedelta(seconds=env.send_lease_seconds)
-    outcomes: Counter[str] = Counter()
-    cutoff = clock.wall() - stale_after
-    with unit_of_work(url) as session:
-        stale = repository.stale_sending(session, before=cutoff)
-        for ask in stale:
-            outcomes[_reconcile(session, ask, providers=providers, now=now)] += 1
-    return outcomes
-
-
-def _reconcile(session: Session, ask: Ask, *, providers: Providers, now: datetime) -> str:
-    from referral_engine.tasks import service as tasks
-
-    message = repository.message_for_ask(session, ask_id=ask.id)
-    started = ask.sending_started_at or now
-    if ask.channel == "sms" and message is not None and providers.has("sms"):
-        try:
-            found = providers.sms_sender().find_sent(
-                message.to, message.body, since=started - timedelta(minutes=1)
-            )
-        except SendFailed:
-            found = None
-            checked = False
-        else:
-            checked = True
-        if found:
-            item = Outgoing(
-                ask.id, message.id, "sms", message.to, None, message.body, ask.token, started
-            )
-            _record_sent(session, item, Sent(found, "found at the provider"), now=now)
-            return "recover:sent"
-        if checked:
-            ask.status = AskStatus.scheduled
-            ask.sending_started_at = None
-            asks.record(
-                session,
-                ask,
-                kind="schedule",
-                status=AskStatus.scheduled,
-                detail="the sender stopped before the provider took the text; sending again",
-                now=now,
-            )
-            return "recover:rescheduled"
-    ask.status = AskStatus.delivery_unknown
-    ask.sending_started_at = None
-    if message is not None:
-        message.status = MessageStatus.delivery_unknown
-    reason = Reason(
-        "delivery_unknown",
-        "the sender stopped while handing this ask to the provider; it may or may not have "
-        "gone out — check with the client before sending anything again",
-    )
-    asks.record(session, ask, kind="rule", rule=reason.rule, detail=reason.detail, now=now)
-    asks.record(
-        session,
-        ask,
-        kind="decision",
-        status=AskStatus.delivery_unknown,
-        detail="delivery unknown",
-        now=now,
-    )
-    tasks.for_delivery_unknown(session, ask=ask, now=now)
-    return "recover:delivery_unknown"
-
-
-STATUS_MAP = {
-    "delivered": MessageStatus.delivered,
-    "undelivered": MessageStatus.undelivered,
-    "failed": MessageStatus.failed,
-    "sent": MessageStatus.sent,
-}
-
-
-def record_status(
-    session: Session, *, provider_id: str, status: str, error_code: str | None, now: datetime
-) -> str:
-    """A provider's delivery report for a message it took."""
-    message = repository.message_by_provider_id(session, provider_id=provider_id)
-    mapped = STATUS_MAP.get(status)
-    if message is None or mapped is None:
-        return "status:ignored"
-    message.status = mapped
-    message.status_at = now
-    if error_code:
-        message.error_code = error_code
-    ask = session.get(Ask, message.ask_id) if message.ask_id else None
-    if ask is not None and mapped != MessageStatus.sent:
-        code = f" (error {error_code})" if error_code else ""
-        asks.record(session, ask, kind="status", status=status, detail=f"{status}{code}", now=now)
-    if error_code == "21610" and message.client_id:
-        client = session.get(Client, message.client_id)
-        if client is not None:
-            client.sms_opted_out = True
-    return f"status:{status}"

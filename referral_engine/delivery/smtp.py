@@ -3,17 +3,27 @@
 Configured by ``REFERRAL_SMTP_URL`` (see :meth:`SmtpConfig.from_url`):
 
 - ``smtp://[user:pass@]host[:port]`` (port 25): STARTTLS whenever the server offers it;
-  with ``?starttls=require`` nothing is sent unless the connection is encrypted.
+  with ``?starttls=require`` nothing is sent unless the connection is encrypted; with
+  ``?starttls=never`` STARTTLS is not used even when offered.
 - ``smtps://[user:pass@]host[:port]`` (port 465): TLS from the first byte.
 - ``?timeout=SECONDS`` (default 30) bounds the connect and every read and write.
+
+The user and password never cross in clear text: on a connection that is not encrypted
+(``smtp://`` to a server that does not offer STARTTLS) the adapter refuses to log in and
+sends nothing — a permanent failure — unless the URL says ``?starttls=never``. The server's
+certificate is verified (name and chain, the system's trust store; ``SSL_CERT_FILE``
+names another CA file) and a certificate that does not verify stops the send.
 
 What a caller may rely on:
 
 - One connection per :meth:`SmtpSender.send`; it is always closed, whatever happens.
+- With a :class:`~referral_engine.delivery.dkim_signing.DkimSigner`, the message is
+  flattened once, signed, and exactly those bytes are sent (``Bcc`` is never sent).
 - Success returns ``Sent(provider_id=<the message's Message-ID>)``. Every failure is a
   :class:`SendFailed`: ``transient`` for 4xx replies, a refused, dropped or timed-out
   connection and TLS handshake failures (retry later); permanent for 5xx replies, a
-  refused login and a server that cannot give the encryption the URL requires.
+  refused login, a login that would cross in clear text and a server that cannot give
+  the encryption the URL requires.
   ``code`` is the SMTP reply code as a string when the server gave one.
 - Reasons quote the server's reply with email addresses blanked out; nothing here logs
   a message body or an address.
@@ -21,16 +31,24 @@ What a caller may rely on:
 
 from __future__ import annotations
 
+import copy
+import io
 import logging
 import re
 import smtplib
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from email.generator import BytesGenerator
 from email.message import EmailMessage
-from typing import Literal
+from email.policy import EmailPolicy
+from email.utils import getaddresses
+from typing import Literal, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from dkim import DKIMException
+
 from referral_engine.delivery.channels import SendFailed, Sent
+from referral_engine.delivery.dkim_signing import DkimSigner
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +56,8 @@ DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 DEFAULT_TIMEOUT = 30.0
 _ADDRESS = re.compile(r"[^\s<>@,;:\"']+@[^\s<>,;:\"']+")
 
-StarttlsMode = Literal["opportunistic", "require"]
+StarttlsMode = Literal["opportunistic", "require", "never"]
+STARTTLS_MODES: tuple[StarttlsMode, ...] = ("opportunistic", "require", "never")
 
 
 @dataclass(frozen=True)
@@ -103,9 +122,11 @@ def _query_options(query: str, *, implicit_tls: bool) -> tuple[StarttlsMode, flo
         value = options["starttls"][-1]
         if implicit_tls:
             raise ValueError("starttls= applies to smtp:// only; smtps:// is always encrypted")
-        if value not in ("require", "opportunistic"):
-            raise ValueError(f"starttls must be 'require' or 'opportunistic', not {value!r}")
-        starttls = "require" if value == "require" else "opportunistic"
+        if value not in STARTTLS_MODES:
+            raise ValueError(
+                f"starttls must be 'require', 'opportunistic' or 'never', not {value!r}"
+            )
+        starttls = cast(StarttlsMode, value)
     timeout = DEFAULT_TIMEOUT
     if "timeout" in options:
         try:
@@ -121,7 +142,8 @@ class SmtpSender:
     """An :class:`~referral_engine.delivery.channels.EmailSender` over SMTP.
 
     ``ssl_context`` verifies the server's certificate (default: the system's trust
-    store); ``local_hostname`` is the name given in EHLO (default: this host's FQDN).
+    store); ``local_hostname`` is the name given in EHLO (default: this host's FQDN);
+    ``dkim`` signs every message (default: none).
     """
 
     def __init__(
@@ -130,14 +152,22 @@ class SmtpSender:
         *,
         ssl_context: ssl.SSLContext | None = None,
         local_hostname: str | None = None,
+        dkim: DkimSigner | None = None,
     ) -> None:
         self.config = config
         self._ssl_context = ssl_context
         self._local_hostname = local_hostname
+        self._dkim = dkim
 
     @classmethod
-    def from_url(cls, url: str, *, ssl_context: ssl.SSLContext | None = None) -> SmtpSender:
-        return cls(SmtpConfig.from_url(url), ssl_context=ssl_context)
+    def from_url(
+        cls,
+        url: str,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        dkim: DkimSigner | None = None,
+    ) -> SmtpSender:
+        return cls(SmtpConfig.from_url(url), ssl_context=ssl_context, dkim=dkim)
 
     def send(self, message: EmailMessage) -> Sent:
         """Deliver ``message`` to its ``To``/``Cc``/``Bcc`` recipients; it must carry a
@@ -148,9 +178,11 @@ class SmtpSender:
         message_id = str(message_id).strip()
         client: smtplib.SMTP | None = None
         try:
+            # Flattened (and signed) once, before connecting: these bytes are sent as is.
+            wire = self._wire(message)
             client = self._connect()
             self._secure_and_login(client)
-            refused = client.send_message(message)
+            refused = _transmit(client, wire)
         except Exception as exc:
             if client is not None:
                 client.close()
@@ -188,10 +220,20 @@ class SmtpSender:
             config.host, config.port, local_hostname=self._local_hostname, timeout=config.timeout
         )
 
+    def _wire(self, message: EmailMessage) -> Wire:
+        wire = wire_format(message)
+        if self._dkim is None:
+            return wire
+        from_domain = wire.header_from.rpartition("@")[2]
+        try:
+            return replace(wire, content=self._dkim.sign(wire.content, from_domain=from_domain))
+        except DKIMException as exc:
+            raise SendFailed(f"DKIM signing failed: {exc}", transient=False) from exc
+
     def _secure_and_login(self, client: smtplib.SMTP) -> None:
         config = self.config
         client.ehlo()
-        if not config.implicit_tls:
+        if not config.implicit_tls and config.starttls != "never":
             if client.has_extn("starttls"):
                 client.starttls(context=self._context())
                 client.ehlo()
@@ -201,11 +243,67 @@ class SmtpSender:
                     " (?starttls=require); nothing was sent in clear",
                     transient=False,
                 )
-        if config.username:
-            client.login(config.username, config.password or "")
+        if not config.username:
+            return
+        # Judged by the socket itself, not by the path taken to get here.
+        if not isinstance(client.sock, ssl.SSLSocket):
+            if config.starttls != "never":
+                raise SendFailed(
+                    "refused to log in to the SMTP server in clear text: it does not offer"
+                    " STARTTLS, and the user and password in REFERRAL_SMTP_URL would cross"
+                    " unencrypted; nothing was sent. Use smtps://, a server that offers"
+                    " STARTTLS, or add ?starttls=never to the URL to log in without"
+                    " encryption on purpose",
+                    transient=False,
+                )
+            log.info("smtp login without TLS, as the URL says ?starttls=never")
+        client.login(config.username, config.password or "")
 
     def _context(self) -> ssl.SSLContext:
         return self._ssl_context or ssl.create_default_context()
+
+
+@dataclass(frozen=True)
+class Wire:
+    """A message as it goes to the server: the envelope and the bytes of DATA."""
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    content: bytes
+    header_from: str
+    international: bool
+
+
+def wire_format(message: EmailMessage) -> Wire:
+    """What :meth:`smtplib.SMTP.send_message` would send, as bytes that are final: the
+    envelope from ``Sender`` or ``From`` and ``To``/``Cc``/``Bcc``, ``Bcc`` removed, CRLF
+    line ends, UTF-8 headers only when an address needs SMTPUTF8."""
+    header_from = getaddresses([str(message.get("From", ""))])[0][1]
+    sender = message.get("Sender")
+    mail_from = getaddresses([str(sender)])[0][1] if sender else header_from
+    fields = [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]
+    rcpt_tos = tuple(address for _, address in getaddresses(fields) if address)
+    international = not "".join([mail_from, *rcpt_tos]).isascii()
+    visible = copy.copy(message)
+    del visible["Bcc"]
+    policy = cast(EmailPolicy, message.policy)
+    if international:
+        policy = policy.clone(utf8=True)
+    with io.BytesIO() as buffer:
+        BytesGenerator(buffer, policy=policy).flatten(visible, linesep="\r\n")
+        content = buffer.getvalue()
+    return Wire(mail_from, rcpt_tos, content, header_from, international)
+
+
+def _transmit(client: smtplib.SMTP, wire: Wire) -> dict[str, tuple[int, bytes]]:
+    options: tuple[str, ...] = ()
+    if wire.international:
+        if not client.has_extn("smtputf8"):
+            raise smtplib.SMTPNotSupportedError(
+                "an address needs SMTPUTF8, which the SMTP server does not offer"
+            )
+        options = ("SMTPUTF8", "BODY=8BITMIME")
+    return client.sendmail(wire.mail_from, list(wire.rcpt_tos), wire.content, options)
 
 
 def _quit(client: smtplib.SMTP) -> None:

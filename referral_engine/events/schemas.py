@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from referral_engine.compliance.places import state_code
 from referral_engine.events.lob import resolve_line
 
 EVENT_TYPES = (
@@ -105,9 +106,38 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
+class ConsentDetail(_Model):
+    """Consent with its proof, where the source keeps it: when, how, the wording shown."""
+
+    status: Literal["granted", "refused", "revoked"]
+    at: datetime | None = None
+    method: Literal["form", "signed_application", "verbal", "imported", "phone", "in_person"] = (
+        "imported"
+    )
+    wording: str | None = Field(None, max_length=4000)
+    number: str | None = None
+    staff_name: str | None = Field(None, max_length=200)
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _number(cls, value: Any, info: ValidationInfo) -> str | None:
+        value = _blank_to_none(value)
+        return None if value is None else to_e164(str(value), _context(info).phone_region)
+
+    @field_validator("at")
+    @classmethod
+    def _aware_at(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("consent.at needs a UTC offset, e.g. 2026-03-01T10:00:00-06:00")
+        return value
+
+
 class Consent(_Model):
-    email: bool | None = None
-    sms: bool | None = None
+    """Per channel: a bare true/false (recorded as imported from the source), or the
+    consent with its proof (:class:`ConsentDetail`). Absent or null: nothing known."""
+
+    email: bool | ConsentDetail | None = None
+    sms: bool | ConsentDetail | None = None
 
 
 class ClientIn(_Model):
@@ -118,6 +148,9 @@ class ClientIn(_Model):
     email: str | None = None
     mobile: str | None = None
     postal_code: str | None = Field(None, max_length=20)
+    # USPS code of the address's state; a name ("Florida") is read as its code. Absent:
+    # taken from a US ZIP code when the client is stored.
+    state: str | None = None
     timezone: str | None = None
     client_since: date | None = None
     consent: Consent = Field(default_factory=Consent)
@@ -158,6 +191,19 @@ class ClientIn(_Model):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("state", mode="before")
+    @classmethod
+    def _state(cls, value: Any) -> str | None:
+        value = _blank_to_none(value)
+        if value is None:
+            return None
+        code = state_code(str(value))
+        if code is None:
+            raise ValueError(
+                f"unknown US state {value!r}: use a USPS code (FL, NY, DC, PR, …) or its name"
+            )
+        return code
 
     @field_validator("preferred_channel", mode="before")
     @classmethod

@@ -156,7 +156,14 @@ def ingest(
         if event is not None and event.key not in stored and event.key not in fresh:
             fresh[event.key] = (position, event)
 
-    ids = _store_events(session, fresh=[e for _, e in fresh.values()], settings=settings, now=now)
+    files = {
+        event.key: raw.file_name
+        for raw, (event, _) in zip(inputs, checked, strict=True)
+        if event is not None and raw.file_name
+    }
+    ids = _store_events(
+        session, fresh=[e for _, e in fresh.values()], files=files, settings=settings, now=now
+    )
     results: list[IngestResult] = []
     raw_rows: list[dict[str, Any]] = []
     for position, (raw, (event, errors)) in enumerate(zip(inputs, checked, strict=True)):
@@ -232,7 +239,12 @@ class ConcurrentInsert(RuntimeError):
 
 
 def _store_events(
-    session: Session, *, fresh: list[EventIn], settings: AgencySettings, now: datetime
+    session: Session,
+    *,
+    fresh: list[EventIn],
+    files: dict[tuple[str, str], str],
+    settings: AgencySettings,
+    now: datetime,
 ) -> dict[tuple[str, str], int]:
     if not fresh:
         return {}
@@ -247,6 +259,19 @@ def _store_events(
             )
         )
     session.flush()
+    for event, client in zip(fresh, clients, strict=True):
+        if event.client.consent.email is not None or event.client.consent.sms is not None:
+            origin = f"{event.source}, event {event.id}"
+            if event.key in files:
+                origin = f"file {files[event.key]} ({origin})"
+            contacts.record_reported_consent(
+                session,
+                client=client,
+                facts=event.client,
+                source=origin,
+                at=event.occurred_at,
+                now=now,
+            )
     contacts.upsert_policies(
         session,
         items=[(c, e.policy) for c, e in zip(clients, fresh, strict=True) if e.policy],

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from alembic import context
 
-from referral_engine.db import UtcDateTime, engine_for, is_sqlite, normalize_url
+from referral_engine.db import UtcDateTime, is_sqlite, normalize_url
 from referral_engine.models import Base
 
 config = context.config
@@ -39,9 +39,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    with engine_for(_url()).connect() as connection:
+    from referral_engine.migrate import migration_connection
+
+    with migration_connection(_url()) as connection:
         _run(connection)
-        connection.commit()
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:

@@ -1,4 +1,5 @@
-"""The referrals API: capture, list, read and work referrals; the agency's partners."""
+"""The referrals API: capture, list, read and work referrals; the referred person's
+consent to share the outcome; rewards; the agency's partners."""
 
 from __future__ import annotations
 
@@ -9,19 +10,26 @@ from pydantic import BaseModel, ValidationError
 
 from referral_engine import clock
 from referral_engine.agency.service import normalize_context
-from referral_engine.referrals import partners, recognition, repository, rules
+from referral_engine.contacts import consent
+from referral_engine.contacts.consent import ConsentStatement
+from referral_engine.contacts.models import ConsentPurpose
+from referral_engine.contacts.schemas import consent_read
+from referral_engine.referrals import partners, privacy, recognition, repository, rewards, rules
 from referral_engine.referrals import service as referrals
-from referral_engine.referrals.models import PartnerKind, ReferralStatus
+from referral_engine.referrals.models import PartnerKind, ReferralStatus, RewardStatus
 from referral_engine.referrals.schemas import (
+    OutcomeConsentCreate,
     PartnerCreate,
     PartnerRead,
     RecognitionRead,
     ReferralCreate,
     ReferralRead,
     ReferralUpdate,
+    RewardDecline,
+    RewardRead,
     StandingRead,
 )
-from referral_engine.referrals.views import partner_read
+from referral_engine.referrals.views import partner_read, reward_read
 from referral_engine.settings import AgencySettings
 from referral_engine.users.actor import Actor
 from referral_engine.users.models import Role
@@ -216,9 +224,126 @@ def run_recognition(
                 converted=s.converted,
                 received=s.received,
                 recognized=s.rank <= top,
+                publicity=s.public,
                 task_id=s.task_id,
                 check_in_task_id=s.check_in_task_id,
             )
             for s in standings
         ],
     )
+
+
+# -- the referred person's consent to share the outcome ------------------------------------
+
+
+def _outcome_consent(session: DbSession, referral_id: int) -> dict[str, Any]:
+    referral = repository.get(session, referral_id)
+    if referral is None:
+        raise _not_found(referral_id)
+    shared = privacy.outcome_shared(session, referral, now=clock.now())
+    return {
+        "referral_id": referral.id,
+        "share_outcome": "granted" if shared else "not granted",
+        "records": [consent_read(r) for r in consent.history(session, referral_id=referral.id)],
+    }
+
+
+@router.get("/api/v1/referrals/{referral_id}/consent")
+def read_outcome_consent(referral_id: int, user: ApiUser, session: DbSession) -> dict[str, Any]:
+    """Whether the referrer may hear how it went (``share_outcome``: granted or not
+    granted) and every statement of the referred person about it, newest first."""
+    return _outcome_consent(session, referral_id)
+
+
+@router.post("/api/v1/referrals/{referral_id}/consent", status_code=201)
+def record_outcome_consent(
+    referral_id: int, body: OutcomeConsentCreate, user: ApiUser, session: DbSession
+) -> dict[str, Any]:
+    """Record the referred person's own word: may their referrer hear whether they
+    quoted, became a client or were declined? Without it the referrer hears only "we
+    reached out — thank you". Revocable like any consent."""
+    referral = repository.get(session, referral_id)
+    if referral is None:
+        raise _not_found(referral_id)
+    staff = body.staff_name
+    if not staff and body.method in consent.STAFF_METHODS:
+        staff = user.name or user.email
+    statement = ConsentStatement(
+        purpose=ConsentPurpose.share_outcome,
+        status=body.status,
+        method=body.method,
+        given_at=body.at or clock.now(),
+        wording=body.wording,
+        staff_name=staff,
+        source=body.source,
+        note=body.note,
+    )
+    try:
+        privacy.record_outcome_consent(
+            session, referral, statement=statement, recorded_by_id=user.id, now=clock.now()
+        )
+    except consent.BadConsent as exc:
+        raise Problem(422, "Consent not recorded", str(exc), kind="invalid-request") from exc
+    return _outcome_consent(session, referral_id)
+
+
+# -- rewards -------------------------------------------------------------------------------
+
+
+def _reward_problem(exc: Exception, reward_id: int) -> Problem:
+    if isinstance(exc, rewards.RewardNotFound):
+        return Problem(404, "No such reward", f"no reward {reward_id}", kind="not-found")
+    return Problem(409, "Reward refused", str(exc), kind="reward-refused")
+
+
+@router.get("/api/v1/rewards")
+def list_rewards(
+    user: ApiUser,
+    session: DbSession,
+    status: RewardStatus | None = None,
+    client_id: int | None = None,
+    referral_id: int | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> list[RewardRead]:
+    """Rewards, oldest first, each with the rule that allowed or blocked it."""
+    found = repository.rewards(
+        session,
+        status=status,
+        referral_id=referral_id,
+        client_ids=[client_id] if client_id is not None else None,
+        limit=limit,
+        offset=offset,
+    )
+    return [reward_read(session, r) for r in found]
+
+
+@router.post("/api/v1/rewards/{reward_id}/approve")
+def approve_reward(reward_id: int, user: ApiUser, session: DbSession) -> RewardRead:
+    """Approve a reward (admin) after checking the rules again; a reward
+    they block answers 409 with the rule that blocks it, and nothing changes."""
+    require_role(user, Role.admin)
+    try:
+        reward = rewards.approve(session, reward_id=reward_id, user=user, now=clock.now())
+    except (rewards.RewardNotFound, rewards.RewardRefused) as exc:
+        raise _reward_problem(exc, reward_id) from exc
+    return reward_read(session, reward)
+
+
+@router.post("/api/v1/rewards/{reward_id}/decline")
+def decline_reward(
+    reward_id: int, user: ApiUser, session: DbSession, body: RewardDecline | None = None
+) -> RewardRead:
+    """Decline a reward (admin), with an optional reason."""
+    require_role(user, Role.admin)
+    try:
+        reward = rewards.decline(
+            session,
+            reward_id=reward_id,
+            user=user,
+            reason=body.reason if body else None,
+            now=clock.now(),
+        )
+    except (rewards.RewardNotFound, rewards.RewardRefused) as exc:
+        raise _reward_problem(exc, reward_id) from exc
+    return reward_read(session, reward)

@@ -3,8 +3,8 @@ for a person otherwise.
 
 How each source kind is thanked and updated is a table (:data:`THANKS_BY_SOURCE`,
 :data:`UPDATES_BY_SOURCE`): ``"message"`` queues an outbound message to a referring
-client who has a usable channel (email: an address, not opted out, consent not
-refused; SMS: recorded consent and not opted out) and falls back to a task for the
+client who has a usable channel (an address or number, recorded consent, not opted
+out: the same rule as an ask's channel) and falls back to a task for the
 producer when they have none; ``"task"`` always makes the task (a partner: the
 relationship is the producer's); ``"none"`` does nothing.
 
@@ -12,7 +12,12 @@ Messages are written with status ``outbox``: the sender (``delivery/service.py``
 asks only, so a thank-you or an update waits in the outbox, shown in the UI, until the
 sender learns to send referrer messages. They never carry the prospect's line of
 business, premium or policy number (see :mod:`referral_engine.referrals.wording`).
-Each status is reported to the referrer once per referral, however often it is set.
+
+What the referrer hears is the referred person's to decide
+(:mod:`referral_engine.referrals.privacy`): without their consent only "we reached out —
+thank you", once, when the referral is first contacted; with it, each of contacted,
+quoting and converted. Each update goes to the referrer once per referral, however often
+the status is set.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from referral_engine.contacts.models import Client
 from referral_engine.decisions import rules as decision_rules
 from referral_engine.delivery.messages import queued_or_outbox
 from referral_engine.delivery.models import Message
-from referral_engine.referrals import priority, repository, rules, wording
+from referral_engine.referrals import priority, privacy, repository, rules, wording
 from referral_engine.referrals.models import Partner, Referral, ReferralStatus
 from referral_engine.referrals.timeline import record
 from referral_engine.tasks import service as tasks
@@ -44,6 +49,7 @@ UPDATE_REFERRER = "update_referrer"  # Task.kind
 INFORM_ON = (ReferralStatus.contacted, ReferralStatus.quoting, ReferralStatus.converted)
 UPDATE_WITHIN_BUSINESS_HOURS = 8
 _SAID = {
+    privacy.REACHED_OUT: "we reached out to {name} — thank you",
     ReferralStatus.contacted: "we've been in touch with {name}",
     ReferralStatus.quoting: "we're putting together options for {name}",
     ReferralStatus.converted: "{name} is now a client",
@@ -55,6 +61,8 @@ def usable_channel(client: Client) -> tuple[str, str] | None:
     when no channel may be used."""
     # The same consent rules as an ask's channel choice.
     choice = decision_rules.choose_channel(decision_rules.ClientFacts.contact(client))
+    if choice.needs_consent:
+        return None  # nothing automatic without recorded consent: a person thanks them
     channel = choice.channel
     if channel == "email" and client.email:
         return "email", client.email
@@ -167,33 +175,37 @@ def thank(
 def inform(
     session: Session, referral: Referral, *, status: ReferralStatus, now: datetime, actor: Actor
 ) -> Message | None:
-    """Tell the referrer ``referral`` reached ``status`` (contacted, quoting, converted)
-    as :data:`UPDATES_BY_SOURCE` says; once per status. Returns the message queued."""
-    if status not in INFORM_ON or repository.has_entry(
-        session, referral_id=referral.id, kind="update", status=status
-    ):
+    """Tell the referrer ``referral`` reached ``status`` as :data:`UPDATES_BY_SOURCE`
+    says and as the referred person allows (:func:`privacy.update_for`); each update
+    once. Returns the message queued."""
+    if status not in INFORM_ON:
         return None
     how = UPDATES_BY_SOURCE.get(referral.referred_by_kind, "none")
     if how == "none":
+        return None
+    news = privacy.update_for(status, shared=privacy.outcome_shared(session, referral, now=now))
+    if news is None or repository.has_entry(
+        session, referral_id=referral.id, kind="update", status=news
+    ):
         return None
     referrer = _referrer(session, referral)
     writer = _writer(session, referrer)
     words = words_for(session, referral, referrer=referrer, writer=writer)
     channel = usable_channel(referrer) if (how == "message" and referrer) else None
     if referrer is None or channel is None:
-        _update_task(session, referral, status=status, referrer=referrer, words=words, now=now)
+        _update_task(session, referral, news=news, referrer=referrer, words=words, now=now)
         record(
             session,
             referral,
             kind="update",
-            status=status,
+            status=news,
             detail=f"update task: tell {priority.referrer_name(referral)} "
-            + _SAID[status].format(name=words.prospect_first_name),
+            + _SAID[news].format(name=words.prospect_first_name),
             now=now,
             actor=actor,
         )
         return None
-    text = wording.render(f"update.{status}", words, channel=channel[0])
+    text = wording.render(f"update.{news}", words, channel=channel[0])
     message = _queue(
         session, referrer, kind=UPDATE, channel=channel[0], to=channel[1], text=text, now=now
     )
@@ -202,8 +214,8 @@ def inform(
         session,
         referral,
         kind="update",
-        status=status,
-        detail=f"update to {priority.referrer_name(referral)} by {channel[0]} ({status};"
+        status=news,
+        detail=f"update to {priority.referrer_name(referral)} by {channel[0]} ({news};"
         f" message {message.id}, in the outbox); tagged {rules.UPDATE_SENT}",
         now=now,
         actor=actor,
@@ -215,7 +227,7 @@ def _update_task(
     session: Session,
     referral: Referral,
     *,
-    status: ReferralStatus,
+    news: str,
     referrer: Client | None,
     words: wording.Words,
     now: datetime,
@@ -232,15 +244,23 @@ def _update_task(
         contact = ", ".join(p for p in (partner.phone, partner.email) if p)
     elif referrer is not None:
         contact = ", ".join(p for p in (referrer.mobile, referrer.email) if p)
-    draft = wording.render(f"update.{status}", words, channel="email")
+    draft = wording.render(f"update.{news}", words, channel="email")
+    prospect = words.prospect_first_name
+    if news == privacy.REACHED_OUT:
+        limits = (
+            f"Say only that we reached out: whether {prospect} quoted, bought or was declined,"
+            f" and anything about their coverage, is {prospect}'s to share (GLBA, NAIC #672)"
+            f" unless {prospect} agrees we may tell — record that on the referral"
+        )
+    else:
+        limits = f"{prospect} agreed we may share how it goes; still no coverage details"
     tasks.create(
         session,
-        key=f"referral-update:{referral.id}:{status}",
+        key=f"referral-update:{referral.id}:{news}",
         kind=UPDATE_REFERRER,
-        title=f"Update {who}: " + _SAID[status].format(name=words.prospect_first_name),
+        title=f"Update {who}: " + _SAID[news].format(name=prospect),
         detail=f"{who}{f' ({contact})' if contact else ''} introduced "
-        f"{words.prospect_first_name}. Let them know; a draft (no coverage details — "
-        f"those are the prospect's business):\n\n{draft.body}",
+        f"{prospect}. Let them know. {limits}. A draft:\n\n{draft.body}",
         now=now,
         within_hours=UPDATE_WITHIN_BUSINESS_HOURS,
         assignee_id=owner.id if owner else None,

@@ -27,6 +27,13 @@ class NotConvertedReason(StrEnum):
     other = "other"
 
 
+class RewardStatus(StrEnum):
+    proposed = "proposed"  # allowed by the rules; waits for a person's review
+    blocked = "blocked"  # a rule forbids it (shown to the reviewer); never given as is
+    approved = "approved"  # a person approved it: give it
+    declined = "declined"  # a person declined it (or it was replaced)
+
+
 class PartnerKind(StrEnum):
     realtor = "realtor"
     mortgage_broker = "mortgage_broker"
@@ -111,9 +118,6 @@ class Referral(Base):
     converted_line_of_business: Mapped[str | None] = mapped_column(String(40))
     converted_premium: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
     converted_commission: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
-    # A reward the agency means to give the referrer (gift card, donation); every amount
-    # recorded makes a review task, since rules on rewarding referrals differ by state.
-    reward_amount: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -134,3 +138,38 @@ class ReferralEntry(Base):
     detail: Mapped[str] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     actor: Mapped[str | None] = mapped_column(String(200))  # a name kept even if the user goes
+
+
+class Reward(Base):
+    """A reward for the referrer of one referral: proposed when its trigger happens (never
+    a purchase), checked against the referrer's state, decided by a person.
+
+    ``rule`` is the rule that allowed or blocked it, in words with its citation, as the
+    reviewer saw it; it is rewritten when the reward is checked again at approval.
+    """
+
+    __tablename__ = "rewards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "<trigger>:<referral id>" for a program's reward: one per referral and trigger.
+    key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="SET NULL"), index=True
+    )
+    state: Mapped[str | None] = mapped_column(String(2))  # the referrer's, when proposed
+    kind: Mapped[str] = mapped_column(String(20))  # gift_card, donation, merchandise, cash
+    value: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False))
+    trigger: Mapped[str] = mapped_column(String(40))  # referral_received, by_hand
+    status: Mapped[RewardStatus] = mapped_column(String(20), index=True)
+    rule: Mapped[str] = mapped_column(Text)
+    proposed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    proposed_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)  # a decline's reason
+    # The review task (no foreign key: tasks already point at referrals).
+    task_id: Mapped[int | None] = mapped_column()

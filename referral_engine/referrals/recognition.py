@@ -1,4 +1,4 @@
-"""Recognizing top referrers each quarter, checking in with top partners, rewards.
+"""Recognizing top referrers each quarter, checking in with top partners.
 
 Each quarter (calendar quarters in the agency's time zone, named ``2026-Q4``) the
 referrers — clients and partners the referral names by record; external sources and
@@ -8,9 +8,12 @@ ties by name). The top :data:`TOP_SOURCES`:
 
 - have their referrals of the quarter tagged "Referral – Top Source";
 - get a ``recognize_referrer`` task for their producer (a partner's: the principal)
-  with a drafted *private* thank-you. Nothing public is drafted: a social post, a
-  testimonial or a name on a leaderboard needs the referrer's recorded permission, and
-  Referral Engine records no such permission, so it never suggests one;
+  with a drafted *private* thank-you. It counts only the conversions the people
+  introduced agreed to share (:mod:`referral_engine.referrals.privacy`). A public
+  thank-you is drafted only for a client whose newest publicity statement grants it,
+  with the disclosure of any reward they received
+  (:mod:`referral_engine.referrals.publicity`); for everyone else the task says to keep
+  it private;
 - a partner also gets ``partner_check_in`` tasks ("Check in with Harbor Realty"), the
   first due 30 days after recognition and one more every 30 days by due work, three in
   all; the next quarter's recognition starts a new series if they are still on top.
@@ -19,8 +22,7 @@ Capturing a referral schedules the quarter's recognition as due work at the quar
 end (one job per quarter); ``POST /api/v1/recognition/run`` runs it at once. Running a
 quarter twice changes nothing the first run did.
 
-A reward amount recorded on a referral always makes a ``reward_review`` task for the
-principal: rules on rewarding referrals differ by state.
+Rewards for referrers: :mod:`referral_engine.referrals.rewards`.
 """
 
 from __future__ import annotations
@@ -34,10 +36,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import load_settings
-from referral_engine.contacts.models import Client
+from referral_engine.contacts.models import Client, ConsentRecord
 from referral_engine.jobs import service as jobs
-from referral_engine.referrals import priority, repository, rules, wording
-from referral_engine.referrals.models import Partner, Referral
+from referral_engine.referrals import (
+    priority,
+    privacy,
+    publicity,
+    repository,
+    rewards,
+    rules,
+    wording,
+)
+from referral_engine.referrals.models import Partner, Referral, Reward
 from referral_engine.referrals.timeline import record
 from referral_engine.tasks import service as tasks
 from referral_engine.tasks.models import Task
@@ -48,7 +58,6 @@ RECOGNIZE_QUARTER = "referrals.recognize_quarter"
 CHECK_IN_PARTNER = "referrals.check_in_partner"
 RECOGNIZE_REFERRER = "recognize_referrer"  # Task.kind
 PARTNER_CHECK_IN = "partner_check_in"  # Task.kind
-REWARD_REVIEW = "reward_review"  # Task.kind
 TOP_SOURCES = 3
 """How many referrers a quarter recognizes (the default)."""
 CHECK_IN_EVERY = timedelta(days=30)
@@ -104,14 +113,24 @@ class Standing:
     received: int = 0
     converted: int = 0
     rank: int = 0
+    # Of ``converted``, those whose referred person agreed the referrer may hear of it.
+    converted_shared: int = 0
+    # A client's publicity permission (None for a partner: nobody to record it for).
+    public: bool | None = None
     referral_ids: list[int] = field(default_factory=list)
     task_id: int | None = None
     check_in_task_id: int | None = None
 
 
-def tally(referrals: Iterable[Referral], *, start: datetime, end: datetime) -> list[Standing]:
+def tally(
+    referrals: Iterable[Referral],
+    *,
+    start: datetime,
+    end: datetime,
+    shared: frozenset[int] | set[int] = frozenset(),
+) -> list[Standing]:
     """Each referrer's counts in [start, end): received by capture time, converted by
-    conversion time. Pure."""
+    conversion time; ``shared`` names the referrals whose outcome may be told. Pure."""
     standings: dict[tuple[str, int], Standing] = {}
     for referral in referrals:
         key = _referrer_key(referral)
@@ -125,6 +144,7 @@ def tally(referrals: Iterable[Referral], *, start: datetime, end: datetime) -> l
         standing = standings.setdefault(key, Standing(key[0], key[1], name))
         standing.received += received
         standing.converted += converted
+        standing.converted_shared += converted and referral.id in shared
         standing.referral_ids.append(referral.id)
     return rank(standings.values())
 
@@ -175,17 +195,38 @@ def run(
     """Rank the quarter's referrers and recognize the top ``top``; returns every
     standing (the recognized ones with their task ids). Safe to run twice."""
     start, end = quarter.bounds(agency_zone(session))
-    standings = tally(
-        repository.referred_between(session, start=start, end=end), start=start, end=end
-    )
+    referrals = repository.referred_between(session, start=start, end=end)
+    shared = privacy.sharing(session, [r for r in referrals if r.converted_at], now=now)
+    standings = tally(referrals, start=start, end=end, shared=shared)
+    clients = [s.referrer_id for s in standings if s.kind == "client"]
+    allowed = publicity.permissions(session, clients)
+    given = rewards.given_to(session, clients)
+    for standing in standings:
+        standing.public = standing.referrer_id in allowed if standing.kind == "client" else None
     for standing in standings[:top]:
-        _recognize(session, standing, quarter=quarter, now=now, actor=actor)
+        client_side = standing.kind == "client"
+        _recognize(
+            session,
+            standing,
+            quarter=quarter,
+            now=now,
+            actor=actor,
+            permission=allowed.get(standing.referrer_id) if client_side else None,
+            reward=given.get(standing.referrer_id) if client_side else None,
+        )
     session.flush()
     return standings
 
 
 def _recognize(
-    session: Session, standing: Standing, *, quarter: Quarter, now: datetime, actor: Actor
+    session: Session,
+    standing: Standing,
+    *,
+    quarter: Quarter,
+    now: datetime,
+    actor: Actor,
+    permission: ConsentRecord | None,
+    reward: Reward | None,
 ) -> None:
     for referral_id in standing.referral_ids:
         referral = session.get(Referral, referral_id)
@@ -204,9 +245,8 @@ def _recognize(
         )
     client = session.get(Client, standing.referrer_id) if standing.kind == "client" else None
     owner = priority.producer_of(session, client) or tasks.principal(session)
-    draft = wording.render(
-        "recognition", _words(session, standing, client, owner, quarter), channel="email"
-    )
+    words = _words(session, standing, client, owner, quarter)
+    draft = wording.render("recognition", words, channel="email")
     task = tasks.create(
         session,
         key=f"recognize:{quarter}:{standing.kind}:{standing.referrer_id}",
@@ -214,11 +254,11 @@ def _recognize(
         title=f"Send {standing.name} a private thank-you for {quarter}",
         detail=(
             f"{standing.name} is #{standing.rank} of {quarter}'s referrers: {standing.received}"
-            f" received, {standing.converted} converted. A drafted private thank-you (a note,"
-            " an email, a small gift; any reward amount goes on the referral for review):\n\n"
-            f"Subject: {draft.subject}\n\n{draft.body}\n\n"
-            "Keep it private: no social post, testimonial or leaderboard mention without"
-            f" {standing.name}'s recorded permission."
+            f" received, {standing.converted} converted (tell them only of the"
+            f" {standing.converted_shared} whose people agreed to share it). A drafted private"
+            " thank-you (a note, an email, a small gift; any reward amount goes on the"
+            f" referral for review):\n\nSubject: {draft.subject}\n\n{draft.body}\n\n"
+            + _public_part(standing, words, quarter, permission=permission, reward=reward)
         ),
         now=now,
         within_hours=RECOGNIZE_WITHIN_BUSINESS_HOURS,
@@ -231,6 +271,33 @@ def _recognize(
             session, partner_id=standing.referrer_id, quarter=str(quarter), number=1, now=now
         )
         standing.check_in_task_id = check_in.id if check_in else None
+
+
+def _public_part(
+    standing: Standing,
+    words: wording.Words,
+    quarter: Quarter,
+    *,
+    permission: ConsentRecord | None,
+    reward: Reward | None,
+) -> str:
+    """The public thank-you draft, or why there is none."""
+    if permission is None:
+        return (
+            "Keep it private: no social post, testimonial or leaderboard mention without"
+            f" {standing.name}'s recorded permission."
+        )
+    post = publicity.public_draft(
+        name=standing.name,
+        agency=words.agency_name,
+        introductions=standing.received,
+        period=str(quarter),
+        reward_kind=reward.kind if reward is not None else None,
+    )
+    return (
+        f"{publicity.permission_line(standing.name, permission)}. A public thank-you within"
+        f" those limits, if you post one:\n\n{post}"
+    )
 
 
 def _words(
@@ -250,7 +317,7 @@ def _words(
         agency_name=agency,
         quarter=str(quarter),
         introductions=standing.received,
-        converted=standing.converted,
+        converted=standing.converted_shared,
     )
 
 
@@ -285,33 +352,3 @@ def check_in_partner(
             payload={"partner_id": partner_id, "quarter": quarter, "number": number + 1},
         )
     return task
-
-
-def review_reward(
-    session: Session, referral: Referral, *, amount: float | None, now: datetime, actor: Actor
-) -> None:
-    """Record a reward amount (None clears it); an amount always makes a review task."""
-    referral.reward_amount = amount
-    shown = f"${amount:,.2f}" if amount is not None else "none"
-    entry = record(
-        session, referral, kind="reward", detail=f"reward: {shown}", now=now, actor=actor
-    )
-    if amount is None:
-        return
-    session.flush()
-    owner = tasks.principal(session)
-    who = priority.referrer_name(referral)
-    tasks.create(
-        session,
-        key=f"reward-review:{entry.id}",
-        kind=REWARD_REVIEW,
-        title=f"Review the {shown} reward for {who}",
-        detail=f"{actor.name} recorded a {shown} reward for {who} for introducing"
-        f" {priority.prospect_name(referral)}. Rules on rewarding referrals differ by state"
-        " (some limit or forbid inducements for insurance referrals, or require that the"
-        " reward not depend on a purchase): check before anything is given.",
-        now=now,
-        assignee_id=owner.id if owner else None,
-        client_id=referral.referred_by_client_id,
-        referral_id=referral.id,
-    )

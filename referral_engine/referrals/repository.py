@@ -7,13 +7,15 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from referral_engine.contacts.models import Client
+from referral_engine.contacts.models import Client, ConsentPurpose, ConsentRecord
 from referral_engine.referrals.models import (
     Partner,
     PartnerKind,
     Referral,
     ReferralEntry,
     ReferralStatus,
+    Reward,
+    RewardStatus,
 )
 from referral_engine.referrals.rules import OPEN
 from referral_engine.users.models import Role, User
@@ -138,3 +140,99 @@ def client_by_external_id(session: Session, *, external_id: str) -> Client | Non
 def first_senior_csr(session: Session) -> User | None:
     query = select(User).where(User.role == Role.csr, User.senior.is_(True), User.active.is_(True))
     return session.scalars(query.order_by(User.id)).first()
+
+
+# -- the referred person's privacy, the referrer's publicity -------------------------------
+
+
+def is_prospect_address(session: Session, *, channel: str, address: str) -> bool:
+    """Is ``address`` (a mobile for SMS, an email otherwise) a referred person's?"""
+    if channel == "sms":
+        condition = Referral.mobile == address
+    else:
+        condition = func.lower(Referral.email) == address.strip().lower()
+    return session.scalars(select(Referral.id).where(condition).limit(1)).first() is not None
+
+
+def newest_consents(
+    session: Session,
+    *,
+    purpose: ConsentPurpose,
+    referral_ids: list[int] | None = None,
+    client_ids: list[int] | None = None,
+) -> dict[int, ConsentRecord]:
+    """The newest statement for ``purpose`` per referral (or per client), in one query."""
+    if referral_ids is not None:
+        column = ConsentRecord.referral_id
+        ids = referral_ids
+    else:
+        column = ConsentRecord.client_id
+        ids = client_ids or []
+    if not ids:
+        return {}
+    query = (
+        select(ConsentRecord)
+        .where(ConsentRecord.purpose == purpose, column.in_(ids))
+        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+    )
+    newest: dict[int, ConsentRecord] = {}
+    for row in session.scalars(query):
+        key = row.referral_id if referral_ids is not None else row.client_id
+        if key is not None:
+            newest[key] = row  # later rows win
+    return newest
+
+
+# -- rewards -----------------------------------------------------------------------------
+
+COUNTED = (RewardStatus.proposed, RewardStatus.approved)
+"""Rewards that count against a cap: given, or waiting to be."""
+
+
+def reward(session: Session, reward_id: int, *, for_update: bool = False) -> Reward | None:
+    query = select(Reward).where(Reward.id == reward_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def reward_by_key(session: Session, *, key: str) -> Reward | None:
+    return session.scalars(select(Reward).where(Reward.key == key)).first()
+
+
+def rewards(
+    session: Session,
+    *,
+    status: RewardStatus | None = None,
+    statuses: tuple[RewardStatus, ...] | None = None,
+    referral_id: int | None = None,
+    client_ids: list[int] | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> list[Reward]:
+    """Oldest first."""
+    query = select(Reward)
+    if status is not None:
+        query = query.where(Reward.status == status)
+    if statuses is not None:
+        query = query.where(Reward.status.in_(statuses))
+    if referral_id is not None:
+        query = query.where(Reward.referral_id == referral_id)
+    if client_ids is not None:
+        query = query.where(Reward.client_id.in_(client_ids))
+    query = query.order_by(Reward.proposed_at, Reward.id)
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def rewarded_since(
+    session: Session, *, client_id: int, since: datetime, other_than: int | None = None
+) -> float:
+    """What ``client_id`` was given or offered (approved or waiting) from ``since``."""
+    query = select(func.coalesce(func.sum(Reward.value), 0)).where(
+        Reward.client_id == client_id,
+        Reward.status.in_(COUNTED),
+        Reward.proposed_at >= since,
+    )
+    if other_than is not None:
+        query = query.where(Reward.id != other_than)
+    return float(session.scalars(query).one())

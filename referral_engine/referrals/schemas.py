@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from referral_engine.contacts.models import ConsentMethod, ConsentStatus
 from referral_engine.events.schemas import ClientIn, ReferralIn
 from referral_engine.referrals.models import NotConvertedReason, PartnerKind, ReferralStatus
 
@@ -34,8 +35,9 @@ class ReferralUpdate(BaseModel):
     policy_number: str | None = Field(None, max_length=100)
     premium: float | None = Field(None, ge=0)
     commission: float | None = Field(None, ge=0)
-    # A reward for the referrer (recorded; always reviewed: rules differ by state).
-    reward_amount: float | None = Field(None, ge=0)
+    # A reward for the referrer, by hand: checked against the referrer's state and sent
+    # to review like the program's (null withdraws one still waiting).
+    reward_amount: float | None = Field(None, gt=0)
 
 
 class PartnerCreate(BaseModel):
@@ -99,10 +101,61 @@ class ReferredByRead(BaseModel):
     partner_kind: str | None = None
 
 
+class RewardRead(BaseModel):
+    """A reward for a referrer, with the rule that allowed or blocked it."""
+
+    id: int
+    referral_id: int
+    client_id: int | None
+    referrer: str
+    state: str | None
+    kind: str
+    value: float
+    trigger: str
+    status: str  # proposed, blocked, approved, declined
+    rule: str
+    proposed_at: datetime
+    proposed_by: str
+    decided_at: datetime | None
+    decided_by: str | None
+    note: str | None
+    task_id: int | None
+
+
+class RewardDecline(BaseModel):
+    """``POST /api/v1/rewards/{id}/decline``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str | None = Field(None, max_length=2000)
+
+
+class OutcomeConsentCreate(BaseModel):
+    """``POST /api/v1/referrals/{id}/consent``: the referred person's own word on whether
+    their referrer may hear how it went (quoted, became a client, declined)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: ConsentStatus
+    method: ConsentMethod
+    at: datetime | None = None
+    wording: str | None = Field(None, max_length=4000)
+    staff_name: str | None = Field(None, max_length=200)
+    source: str | None = Field(None, max_length=300)
+    note: str | None = Field(None, max_length=4000)
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a UTC offset, e.g. 2026-03-01T10:00:00-06:00")
+        return value
+
+
 class TimelineEntryRead(BaseModel):
     at: datetime
     # captured, tagged, task, status, converted, disputed, tags, notes, event, message,
-    # update, recognized, reward
+    # update (status: reached_out, contacted, quoting, converted), recognized, reward
     kind: str
     status: str | None
     detail: str
@@ -137,7 +190,9 @@ class ReferralRead(BaseModel):
     converted_line_of_business: str | None
     converted_premium: float | None
     converted_commission: float | None
+    # The newest reward not declined (its value), and every reward of the referral.
     reward_amount: float | None = None
+    rewards: list[RewardRead] = []
     timeline: list[TimelineEntryRead] | None = None
 
 
@@ -150,6 +205,9 @@ class StandingRead(BaseModel):
     converted: int
     received: int
     recognized: bool
+    # Whether the client may be named in public (their newest publicity statement grants
+    # it); None for a partner, for whom no permission can be recorded.
+    publicity: bool | None = None
     task_id: int | None
     check_in_task_id: int | None
 

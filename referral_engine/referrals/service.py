@@ -6,8 +6,9 @@ Capture follows the agency workflow: the referral is saved first and tagged afte
 an event then gets priority service (see :mod:`referral_engine.referrals.priority`)
 and its referrer is thanked — a message or a task, by source kind (see
 :mod:`referral_engine.referrals.messages`) — and every capture schedules the quarter's
-recognition (see :mod:`referral_engine.referrals.recognition`). Every step is on the
-referral's timeline.
+recognition (see :mod:`referral_engine.referrals.recognition`); a referral from a client
+gets the reward program's reward, checked and sent to review (see
+:mod:`referral_engine.referrals.rewards`). Every step is on the referral's timeline.
 Services only flush; the request or the worker commits.
 """
 
@@ -32,6 +33,7 @@ from referral_engine.referrals import (
     priority,
     recognition,
     repository,
+    rewards,
     rules,
 )
 from referral_engine.referrals.models import Partner, Referral, ReferralStatus
@@ -243,6 +245,7 @@ def capture(
     else:
         owner = priority.contact_owner(session, source.client)
     messages.thank(session, referral, referrer=source.client, fallback=owner, now=now, actor=actor)
+    rewards.on_received(session, referral, now=now, actor=actor)
     session.flush()
     return referral
 
@@ -289,6 +292,7 @@ def capture_from_client(
     if not needs_confirmation:
         owner = priority.give_priority(session, referral, referrer=client, now=now, actor=SYSTEM)
         messages.thank(session, referral, referrer=client, fallback=owner, now=now, actor=SYSTEM)
+        rewards.on_received(session, referral, now=now, actor=SYSTEM)
     session.flush()
     return referral
 

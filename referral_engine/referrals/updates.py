@@ -1,7 +1,7 @@
 """Working a referral: status (with the reason it was lost), tags, notes, disputes, a
-reward. Reaching contacted, quoting or converted tells the referrer (see
-:mod:`referral_engine.referrals.messages`); a reward amount makes a review task (see
-:mod:`referral_engine.referrals.recognition`)."""
+reward. Reaching contacted, quoting or converted tells the referrer what the referred
+person allows (see :mod:`referral_engine.referrals.messages`); a reward amount is
+checked and goes to review (see :mod:`referral_engine.referrals.rewards`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from referral_engine.referrals import messages, priority, recognition, repository, rules
+from referral_engine.referrals import messages, priority, repository, rewards, rules
 from referral_engine.referrals.models import Referral, ReferralStatus
 from referral_engine.referrals.schemas import ReferralUpdate
 from referral_engine.referrals.timeline import record
@@ -63,9 +63,7 @@ def update(
         detail = "attribution disputed" if changes.disputed else "dispute resolved"
         record(session, referral, kind="disputed", detail=detail, now=now, actor=actor)
     if "reward_amount" in changes.model_fields_set:
-        recognition.review_reward(
-            session, referral, amount=changes.reward_amount, now=now, actor=actor
-        )
+        rewards.by_hand(session, referral, value=changes.reward_amount, now=now, actor=actor)
     referral.updated_at = now
     session.flush()
     return referral

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from referral_engine.contacts.models import Client
 from referral_engine.referrals import repository
-from referral_engine.referrals.models import Partner, Referral
+from referral_engine.referrals.models import Partner, Referral, Reward, RewardStatus
 from referral_engine.referrals.schemas import (
     PartnerRead,
     ProspectRead,
     ReferralRead,
     ReferredByRead,
+    RewardRead,
     TimelineEntryRead,
 )
 
@@ -29,6 +31,28 @@ def partner_read(partner: Partner) -> PartnerRead:
     )
 
 
+def reward_read(session: Session, reward: Reward) -> RewardRead:
+    client = session.get(Client, reward.client_id) if reward.client_id else None
+    return RewardRead(
+        id=reward.id,
+        referral_id=reward.referral_id,
+        client_id=reward.client_id,
+        referrer=client.display_name if client else "",
+        state=reward.state,
+        kind=reward.kind,
+        value=reward.value,
+        trigger=reward.trigger,
+        status=reward.status,
+        rule=reward.rule,
+        proposed_at=reward.proposed_at,
+        proposed_by=reward.proposed_by,
+        decided_at=reward.decided_at,
+        decided_by=reward.decided_by,
+        note=reward.note,
+        task_id=reward.task_id,
+    )
+
+
 def _sla_met(referral: Referral) -> bool | None:
     if referral.contact_due_at is None or referral.contacted_at is None:
         return None
@@ -42,6 +66,8 @@ def read(session: Session, referral: Referral, *, timeline: bool = False) -> Ref
         else None
     )
     entries = repository.entries(session, referral_id=referral.id) if timeline else None
+    rewards = repository.rewards(session, referral_id=referral.id)
+    standing = [r for r in rewards if r.status != RewardStatus.declined]
     return ReferralRead(
         id=referral.id,
         status=referral.status,
@@ -84,7 +110,8 @@ def read(session: Session, referral: Referral, *, timeline: bool = False) -> Ref
         converted_line_of_business=referral.converted_line_of_business,
         converted_premium=referral.converted_premium,
         converted_commission=referral.converted_commission,
-        reward_amount=referral.reward_amount,
+        reward_amount=standing[-1].value if standing else None,
+        rewards=[reward_read(session, r) for r in rewards],
         timeline=[
             TimelineEntryRead(at=e.at, kind=e.kind, status=e.status, detail=e.detail, actor=e.actor)
             for e in entries

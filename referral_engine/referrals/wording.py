@@ -21,7 +21,7 @@ from importlib import resources
 from jinja2 import meta
 from jinja2.exceptions import TemplateSyntaxError
 
-from referral_engine.asks.drafts import OPT_OUT_LINE
+from referral_engine.asks.drafts import first_text_footer
 from referral_engine.asks.templates import ENVIRONMENT, SUBJECT_PREFIX, TemplateError
 
 VARIABLE_HELP: dict[str, str] = {
@@ -32,7 +32,8 @@ VARIABLE_HELP: dict[str, str] = {
     "agency_name": "The agency's name.",
     "quarter": 'The quarter being recognized, e.g. "2026-Q4" (recognition only).',
     "introductions": "Referrals received from the referrer in the quarter (recognition only).",
-    "converted": "Of those, how many became clients (recognition only).",
+    "converted": "Of those, how many became clients and agreed the referrer may hear it"
+    " (recognition only).",
 }
 VARIABLES: frozenset[str] = frozenset(VARIABLE_HELP)
 
@@ -99,7 +100,8 @@ def render_source(text: str, words: Words, *, channel: str) -> Text:
     except Exception as exc:  # the sandbox's refusals included: one error type for callers
         raise TemplateError(f"the template failed to render: {exc}") from exc
     if channel == "sms":
-        return Text(None, f"{' '.join(out.split())}\n{OPT_OUT_LINE}")
+        line = " ".join(out.split())
+        return Text(None, f"{line}\n{first_text_footer(words.agency_name, line)}")
     first, _, rest = out.lstrip("\n").partition("\n")
     subject = " ".join(first[len(SUBJECT_PREFIX) :].split())
     body = re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in rest.splitlines()))

@@ -8,16 +8,19 @@ Callers may rely on these guarantees:
   phone number is not a referral.
 - A carrier opt-out keyword (the whole message is STOP, UNSUBSCRIBE, ...) or clear
   unsubscribe wording is always ``opt_out``, whatever else the message says.
-- ``prospects`` is empty for auto-replies, opt-outs and neutral replies (nobody is
-  contacted on the strength of them); otherwise it holds whoever
-  :func:`extract_prospects` found.
+- ``prospects`` is empty for auto-replies, neutral replies and opt-outs that offer nobody
+  (nobody is contacted on the strength of them); otherwise it holds whoever
+  :func:`extract_prospects` found. An opt-out that also offers someone ("stop texting
+  me — my brother Tom needs a quote, 312-555-0177") is still ``opt_out``, with
+  ``offers_referral`` set and the people it names, so the referral reaches a person.
 
 The order of the questions, first match wins, and why:
 
 1. **auto_reply** (headers per RFC 3834, then out-of-office wording): a machine wrote
    it, so nothing in it speaks for the client.
-2. **opt_out** (carrier keyword, or wording such as "please stop texting me"): the law
-   and the client's wish come before any opportunity, and it is honored at once.
+2. **opt_out** (carrier keyword, or wording such as "please stop texting me", "No más",
+   "remvoe me"; see :mod:`~referral_engine.replies.opt_out`): the law and the client's
+   wish come before any opportunity, and it is honored at once.
 3. **complaint** (a grievance family: spam or privacy, "how did you get my number";
    nobody got back, "left two voicemails"; treated badly, "hung up on me"; leaving;
    refusing to recommend; a tone-deaf ask; too many messages; billing, fees, price rises
@@ -103,22 +106,22 @@ def classify(
         return Reading(ReplyClass.auto_reply, "automatic reply", (), tone)
     if keyword(body) == "opt_out":
         return Reading(ReplyClass.opt_out, f"opt-out keyword {body.strip()!r}", (), tone)
-    if stop := asks_to_stop(body):
-        return Reading(ReplyClass.opt_out, f"asks to stop: {stop!r}", (), tone)
     prospects = extract_prospects(
         body, region=region, client_name=client_name, agency_domains=agency_domains
     )
+    if stop := asks_to_stop(body):
+        # "Stop texting me. My brother Tom needs a quote, 312-555-0177": the client is
+        # opted out, and the person they name still reaches a producer.
+        referral = _referral(body, prospects)
+        if referral is None:
+            return Reading(ReplyClass.opt_out, f"asks to stop: {stop!r}", (), tone)
+        why = f"asks to stop: {stop!r}; and {referral.why}"
+        return Reading(ReplyClass.opt_out, why, referral.prospects, tone, offers_referral=True)
     if grievance := complaint(body, tone):
         return Reading(ReplyClass.complaint, grievance, prospects, tone)
+    if offer := _referral(body, prospects):
+        return Reading(ReplyClass.hot, offer.why, offer.prospects, tone)
     hot, hedged = someone_needs(body)
-    reachable = [p for p in prospects if p.mobile or p.email]
-    named = [p for p in prospects if named_as_referral(body, p)]
-    if reachable or (named and (hot or not hedged)):
-        verb = "gives contact details" if reachable else "names another person"
-        who = "; ".join(describe(p) for p in (reachable or named))
-        return Reading(ReplyClass.hot, f"{verb}: {who}", prospects, tone)
-    if hot:
-        return Reading(ReplyClass.hot, f"offers someone: {hot!r}", prospects, tone)
     if hedged:
         return Reading(ReplyClass.interested, f"maybe someone: {hedged!r}", prospects, tone)
     if words := open_to_it(body):
@@ -128,3 +131,17 @@ def classify(
     if (found := keyword(body)) in ("help", "opt_in"):
         return Reading(ReplyClass.neutral, f"{found} keyword", (), tone)
     return Reading(ReplyClass.neutral, "no referral, opt-out or complaint", (), tone)
+
+
+def _referral(body: str, prospects: Sequence[Prospect]) -> Reading | None:
+    """The hot reading of ``body``, when it offers or names someone to call."""
+    hot, hedged = someone_needs(body)
+    reachable = [p for p in prospects if p.mobile or p.email]
+    named = [p for p in prospects if named_as_referral(body, p)]
+    if reachable or (named and (hot or not hedged)):
+        verb = "gives contact details" if reachable else "names another person"
+        who = "; ".join(describe(p) for p in (reachable or named))
+        return Reading(ReplyClass.hot, f"{verb}: {who}", tuple(prospects))
+    if hot:
+        return Reading(ReplyClass.hot, f"offers someone: {hot!r}", tuple(prospects))
+    return None

@@ -10,7 +10,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from referral_engine import clock
-from referral_engine.delivery import service as delivery
+from referral_engine.delivery import reconcile as delivery
 from referral_engine.replies import repository
 from referral_engine.replies import service as replies
 from referral_engine.settings import provider_settings

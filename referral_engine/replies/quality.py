@@ -165,3 +165,42 @@ def format_splits(report: Sequence[SplitQuality]) -> str:
         for q in report
     ]
     return "\n".join(lines)
+
+
+# -- opt-out detection (tests/data/opt_outs.jsonl) --------------------------------------
+
+
+def reads_as_opt_out(row: Row) -> bool:
+    """Whether :func:`classify` reads an opt-out-set row (``text``, ``channel``) as opt-out."""
+    return predict(row) == ReplyClass.opt_out
+
+
+@dataclass(frozen=True)
+class OptOutQuality:
+    """How opt-out detection reads a set of rows labeled ``opt_out`` true or false."""
+
+    rows: int
+    opt_outs: int
+    caught: int  # opt-outs read as opt-out
+    false_alarms: int  # other replies read as opt-out
+
+    @property
+    def recall(self) -> float:
+        return self.caught / self.opt_outs if self.opt_outs else 1.0
+
+    @property
+    def precision(self) -> float:
+        flagged = self.caught + self.false_alarms
+        return self.caught / flagged if flagged else 1.0
+
+
+def opt_out_quality(rows: Iterable[Row]) -> OptOutQuality:
+    """Recall and precision of opt-out detection over labeled rows."""
+    total = opt_outs = caught = false_alarms = 0
+    for row in rows:
+        total += 1
+        flagged = reads_as_opt_out(row)
+        opt_outs += bool(row["opt_out"])
+        caught += bool(row["opt_out"]) and flagged
+        false_alarms += (not row["opt_out"]) and flagged
+    return OptOutQuality(total, opt_outs, caught, false_alarms)

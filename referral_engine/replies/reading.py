@@ -30,3 +30,6 @@ class Reading:
     why: str
     prospects: tuple[Prospect, ...] = ()
     sentiment: float = 0.0  # VADER compound, -1..1
+    # An opt-out that also offers someone to call: the client is opted out, and a person
+    # still follows up on the referral.
+    offers_referral: bool = False

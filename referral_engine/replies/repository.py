@@ -18,9 +18,24 @@ def client_by_mobile(session: Session, *, mobile: str) -> Client | None:
     ).first()
 
 
-def clients_by_mobile(session: Session, *, mobile: str) -> list[Client]:
-    """Every client with this mobile number (a household may share one)."""
-    return list(session.scalars(select(Client).where(Client.mobile == mobile).order_by(Client.id)))
+def clients_at(session: Session, *, channel: str, address: str) -> list[Client]:
+    """Every client record reached at a mobile number (``sms``) or email address."""
+    if channel == "sms":
+        query = select(Client).where(Client.mobile == address)
+    else:
+        query = select(Client).where(func.lower(Client.email) == address.lower())
+    return list(session.scalars(query.order_by(Client.id))) if address else []
+
+
+def lock_client(session: Session, *, client_id: int) -> None:
+    """Hold the client's row until the transaction ends (PostgreSQL; SQLite's write
+    transaction already serializes): two revocations arriving together take turns, so
+    only the first finds the client still opted in."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Client.id).where(Client.id == client_id).with_for_update())
+        client = session.get(Client, client_id)
+        if client is not None:
+            session.refresh(client)
 
 
 def client_by_email(session: Session, *, email: str) -> Client | None:

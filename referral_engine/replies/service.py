@@ -1,9 +1,17 @@
 """Replies come back: matched to their ask, read, and routed to a person at once.
 
-STOP and its kin opt the number out before anything else happens. Every other reply,
-a referral made on the hosted page and a repeat click each make a task for the ask's
-producer with the whole context; a hot reply is due within four business hours and,
-when it names someone, drafts a referral. A complaint stops further asks to the client.
+A revocation, by keyword or in the client's own words ("no more texts", "No más"), opts
+the client out of the channels it names at once, before anything else happens: every
+client record with that number (or address) stops, on every sending number the agency
+has. Every reply, a referral made on the hosted page and a repeat click each make a task
+for the ask's producer with the whole context; a hot reply is due within four business
+hours and, when it names someone, drafts a referral — also when it says stop in the same
+breath. A complaint stops further asks to the client.
+
+Confirmation: a revocation of texts in the client's own words over SMS gets exactly one
+plain text back, as the answer to their own message; a bare carrier keyword gets none
+from us (Twilio's Advanced Opt-Out has answered it), and an email revocation gets no
+email (see :func:`receive_sms`).
 """
 
 from __future__ import annotations
@@ -20,11 +28,14 @@ from sqlalchemy.orm import Session
 from referral_engine.agency.service import load_settings
 from referral_engine.asks import service as asks
 from referral_engine.asks.models import Ask, AskStatus
-from referral_engine.contacts.models import Client, Policy
+from referral_engine.contacts.models import (
+    Client,
+    Policy,
+)
 from referral_engine.decisions.rules import Reason
 from referral_engine.delivery import links
 from referral_engine.referrals.service import ProspectFacts, capture_from_client
-from referral_engine.replies import repository
+from referral_engine.replies import repository, revocation
 from referral_engine.replies.classify import (
     Reading,
     ReplyClass,
@@ -48,28 +59,30 @@ class SmsAnswer:
 
 
 def receive_sms(session: Session, *, sid: str, sender: str, body: str, now: datetime) -> SmsAnswer:
-    """An inbound text (Twilio's webhook, already verified)."""
+    """An inbound text (Twilio's webhook, already verified).
+
+    The answer's text goes back as the webhook's TwiML reply. That is how the one
+    confirmation of a revocation in the client's own words is sent: it answers their own
+    message at once, whatever the hour (quiet hours and send windows govern messages we
+    start, not an answer), with no worker and no queue between. It goes out once per
+    request, and never twice for one revocation: a redelivered webhook (same MessageSid)
+    is answered "duplicate" before anything is read, and a second "stop" finds the client
+    opted out already (the client's row is locked while that is decided, so two texts
+    arriving together cannot both confirm).
+    """
     settings = load_settings(session)
     client = repository.client_by_mobile(session, mobile=sender)
     word = keyword(body)
     if word == "help":
-        return SmsAnswer(
-            f"{settings.agency.name}: messages from your agent about referrals. "
-            "Reply STOP to opt out, START to opt back in.",
-            "help",
-        )
-    # STOP and START are the number's: every client who shares it (a household) is
-    # opted out, or back in, together.
+        return SmsAnswer(revocation.help_text(settings.agency), "help")
     if client is not None and word == "opt_out":
-        for holder in repository.clients_by_mobile(session, mobile=sender):
-            opt_out_sms(session, holder, now=now)
+        # Twilio has blocked the number and confirmed; we stop every sending number too.
+        revocation.revoke(session, client, said=body, arrived_on="sms", sender=sender, now=now)
     elif client is not None and (
         word == "opt_in" or (body.strip().upper() == "YES" and client.sms_opted_out)
     ):
-        for holder in repository.clients_by_mobile(session, mobile=sender):
-            holder.sms_opted_out = False
-            holder.consent_sms = True
-        return SmsAnswer(None, "opt_in")
+        resumed = revocation.opt_in(session, client, said=body, now=now)
+        return SmsAnswer(None, "opt_in" if resumed else "opt_in:no_consent")
     if repository.reply_by_provider_id(session, channel="sms", provider_id=sid):
         return SmsAnswer(None, "duplicate")
     ask = repository.latest_ask_to(session, client_id=client.id, channel="sms") if client else None
@@ -82,6 +95,13 @@ def receive_sms(session: Session, *, sid: str, sender: str, body: str, now: date
             client_name=client.display_name if client else None,
         )
     )
+    confirmation = None
+    if client is not None and word != "opt_out" and reading.kind == ReplyClass.opt_out:
+        revoked = revocation.revoke(
+            session, client, said=body, arrived_on="sms", sender=sender, now=now
+        )
+        if "sms" in revoked:
+            confirmation = revocation.confirm_revocation(session, client, to=sender, now=now)
     reply = _store(
         session,
         channel="sms",
@@ -95,34 +115,7 @@ def receive_sms(session: Session, *, sid: str, sender: str, body: str, now: date
         now=now,
     )
     route(session, reply, ask=ask, client=client, reading=reading, now=now)
-    return SmsAnswer(None, f"reply:{reading.kind}")
-
-
-def opt_out_sms(session: Session, client: Client, *, now: datetime) -> None:
-    """STOP: no more texts to this number, starting now."""
-    client.sms_opted_out = True
-    _stop_open_asks(session, client, channel="sms", reason="SMS: the client replied STOP", now=now)
-
-
-def opt_out_email(session: Session, client: Client, *, now: datetime) -> None:
-    client.email_opted_out = True
-    _stop_open_asks(
-        session, client, channel="email", reason="email: the client unsubscribed", now=now
-    )
-
-
-def _stop_open_asks(
-    session: Session, client: Client, *, channel: str, reason: str, now: datetime
-) -> None:
-    for ask in asks.open_asks(session, client_id=client.id):
-        if ask.channel == channel:
-            asks.set_status(
-                session,
-                ask,
-                status=AskStatus.suppressed,
-                reason=Reason("opted_out", reason),
-                now=now,
-            )
+    return SmsAnswer(confirmation, f"reply:{reading.kind}")
 
 
 # -- email -----------------------------------------------------------------------------
@@ -175,8 +168,12 @@ def receive_email(session: Session, *, raw: bytes, now: datetime) -> Reply | Non
         client=client,
         now=now,
     )
-    if reading.kind == ReplyClass.opt_out and client is not None:
-        opt_out_email(session, client, now=now)
+    if unsubscribe and client is not None:
+        revocation.opt_out_email(session, client, said=text[:2000] or "unsubscribe", now=now)
+    elif reading.kind == ReplyClass.opt_out and client is not None:
+        # No confirmation email: the one confirmation the law allows is a text (R5), and
+        # an address that has just been revoked gets nothing more from us.
+        revocation.revoke(session, client, said=text, arrived_on="email", sender=sender, now=now)
     route(session, reply, ask=ask, client=client, reading=reading, now=now)
     return reply
 
@@ -287,7 +284,8 @@ def route(
     if kind == ReplyClass.complaint and client is not None:
         _complaint(session, client, now=now)
     referral = None
-    if kind == ReplyClass.hot and client is not None:
+    hot = kind == ReplyClass.hot or reading.offers_referral
+    if hot and client is not None:
         named = [p for p in reading.prospects if _named(p)]
         if named:
             referral = capture_from_client(
@@ -306,7 +304,8 @@ def route(
         ReplyClass.hot: f"Hot reply from {who}" + (f": {reading.why}" if reading.why else ""),
         ReplyClass.interested: f"{who} is interested — follow up",
         ReplyClass.complaint: f"Complaint from {who} — call them",
-        ReplyClass.opt_out: f"{who} opted out",
+        ReplyClass.opt_out: f"{who} opted out"
+        + (" — and offers a referral: call the person they name" if hot else ""),
         ReplyClass.neutral: f"Reply from {who}",
     }
     tasks.create(
@@ -316,7 +315,7 @@ def route(
         title=titles.get(kind, f"Reply from {who}"),
         detail=context(session, reply=reply, ask=ask, client=client, reading=reading),
         now=now,
-        hot=kind in (ReplyClass.hot, ReplyClass.complaint),
+        hot=hot or kind == ReplyClass.complaint,
         assignee_id=tasks.assignee_for(session, ask),
         client_id=client.id if client else None,
         ask_id=ask.id if ask else None,

@@ -18,6 +18,7 @@ from referral_engine import clock
 from referral_engine.agency.service import load_settings
 from referral_engine.cli import ReportFormat, fail, out, report_app, state
 from referral_engine.db import unit_of_work
+from referral_engine.referrals.recognition import InvalidQuarter, Quarter, agency_zone
 from referral_engine.reports import service as reports
 from referral_engine.reports.digest import NoPrincipal, render_digest, send_digest
 from referral_engine.reports.funnel import STEPS, funnel
@@ -31,6 +32,7 @@ from referral_engine.reports.sources import (
     parse_grouping,
     source_report,
 )
+from referral_engine.reports.top_referrers import top_referrers
 from referral_engine.setup import require_schema
 
 
@@ -261,9 +263,51 @@ def report_digest(
     _run(lambda: print_digest(state.db_url, week=week, send=send, console=out))
 
 
+def print_top_referrers(
+    url: str, *, quarter: str | None, top: int, fmt: str, console: Console
+) -> None:
+    with unit_of_work(url) as session:
+        chosen = (
+            Quarter.parse(quarter)
+            if quarter
+            else Quarter.containing(clock.now(), agency_zone(session))
+        )
+        result = top_referrers(session, quarter=chosen, top=top)
+    if fmt == "json":
+        console.print_json(json.dumps(result.as_dict()))
+        return
+    rows = [[r.rank, r.name, r.introductions, r.disclosure or ""] for r in result.rows]
+    if fmt == "csv":
+        header = ["rank", "name", "introductions", "disclosure"]
+        console.print(_csv([header, *rows]), highlight=False, markup=False)
+        return
+    table = Table(title=f"Top referrers, {result.quarter}", title_justify="left")
+    for name in ("Rank", "Name", "Introductions", "Disclosure"):
+        table.add_column(name)
+    for row in rows:
+        table.add_row(*(str(value) for value in row))
+    console.print(table)
+    console.print(
+        f"{result.withheld} referrer(s) left out: no recorded publicity permission.",
+        highlight=False,
+    )
+
+
+@report_app.command("top-referrers")
+def report_top_referrers(
+    quarter: Annotated[
+        str | None, typer.Option(help="e.g. 2026-Q4 (default: this quarter).", show_default=False)
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, max=100, help="How many to list.")] = 10,
+    fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.table,
+) -> None:
+    """The quarter's top referrers fit to publish: only those with publicity permission."""
+    _run(lambda: print_top_referrers(state.db_url, quarter=quarter, top=top, fmt=fmt, console=out))
+
+
 def _run(show: Callable[[], None]) -> None:
     require_schema(state.db_url)
     try:
         show()
-    except (BadWeek, BadPeriod, BadGrouping, NoPrincipal) as exc:
+    except (BadWeek, BadPeriod, BadGrouping, NoPrincipal, InvalidQuarter) as exc:
         fail(str(exc))

@@ -1,4 +1,5 @@
-"""The reports API: the weekly numbers, sources, the funnel and ROI."""
+"""The reports API: the weekly numbers, sources, the funnel, ROI and the top referrers
+fit to publish."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from fastapi import APIRouter, Query
 
 from referral_engine import clock
 from referral_engine.agency.service import load_settings
+from referral_engine.referrals.recognition import InvalidQuarter, Quarter, agency_zone
 from referral_engine.reports import service as reports
 from referral_engine.reports.funnel import funnel
 from referral_engine.reports.period import BadPeriod, Period, parse_period
 from referral_engine.reports.roi import roi
 from referral_engine.reports.sources import BadGrouping, parse_grouping, source_report
+from referral_engine.reports.top_referrers import top_referrers
 from referral_engine.web.deps import ApiUser, DbSession
 from referral_engine.web.problems import Problem
 
@@ -103,3 +106,28 @@ def roi_report(
     return roi(
         session, period=period, cost_per_month=program.cost_per_month, currency=program.currency
     ).as_dict()
+
+
+@router.get("/api/v1/reports/top-referrers")
+def top_referrers_report(
+    user: ApiUser,
+    session: DbSession,
+    quarter: str | None = Query(None, description="e.g. 2026-Q4 (default: this quarter)"),
+    top: int = Query(10, ge=1, le=100),
+) -> dict[str, Any]:
+    """The quarter's top referrers fit to publish: only clients with a recorded publicity
+    permission are named (the others are counted in ``withheld``), with introductions
+    received and the disclosure of any reward — never what became of the people
+    introduced."""
+    try:
+        chosen = Quarter.parse(quarter) if quarter else None
+    except InvalidQuarter as exc:
+        raise Problem(
+            422,
+            "Invalid request",
+            str(exc),
+            kind="invalid-request",
+            errors=[{"field": "quarter", "reason": str(exc)}],
+        ) from exc
+    chosen = chosen or Quarter.containing(clock.now(), agency_zone(session))
+    return top_referrers(session, quarter=chosen, top=top).as_dict()

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from referral_engine import __version__
 from referral_engine.asks.endpoints import router as asks_router
+from referral_engine.contacts.endpoints import router as contacts_router
 from referral_engine.db import normalize_url
 from referral_engine.delivery.endpoints import router as delivery_router
 from referral_engine.events.endpoints import router as events_router
@@ -27,6 +28,7 @@ def create_app(db_url: str) -> FastAPI:
     problems.install(app)
     app.include_router(events_router)
     app.include_router(asks_router)
+    app.include_router(contacts_router)
     app.include_router(delivery_router)
     app.include_router(replies_router)
     app.include_router(referrals_router)

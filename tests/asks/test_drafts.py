@@ -26,6 +26,7 @@ from referral_engine.asks.drafts import (
     TemplateError,
     choose_template,
     default_templates,
+    first_text_footer,
     is_gsm7,
     line_phrase,
     lob_family,
@@ -306,9 +307,22 @@ def test_every_default_renders_in_gsm7(
     assert is_gsm7(draft.body)
 
 
-def test_first_text_ends_with_the_opt_out_line() -> None:
-    body = render_draft(make_context(first_text=True)).body
-    assert body.endswith("\n" + OPT_OUT_LINE)
+def test_first_text_names_the_agency_once_and_ends_with_rates_stop_and_help() -> None:
+    context = make_context(first_text=True)
+    body = render_draft(context).body
+    assert body.endswith("\nMsg & data rates may apply. " + OPT_OUT_LINE)
+    assert OPT_OUT_LINE == "Reply STOP to opt out, HELP for help."
+    assert body.count(context.agency_name) == 1
+
+
+def test_first_text_from_a_template_that_does_not_name_the_agency_names_it_in_the_footer() -> None:
+    context = make_context(first_text=True)
+    custom = {"policy.bound/personal/auto/new/sms": "Hi {{ first_name }}, thanks!"}
+    body = render_draft(context, custom).body
+    assert body == (
+        f"Hi Dana, thanks!\n{context.agency_name}: Msg & data rates may apply. {OPT_OUT_LINE}"
+    )
+    assert first_text_footer(context.agency_name, body) in body
 
 
 def test_later_texts_carry_no_opt_out_line() -> None:
@@ -336,9 +350,11 @@ SHORTENING = {
 
 def test_sms_over_two_segments_falls_back_to_the_short_variant() -> None:
     context = make_context(first_text=True)
-    first_try = "Hi Dana, thanks! " + LONG_CLAUSE + "\n" + OPT_OUT_LINE
+    first_try = "Hi Dana, thanks! " + LONG_CLAUSE + "\n" + first_text_footer(context.agency_name)
     assert sms_segments(first_try) > SMS_MAX_SEGMENTS
-    assert render_draft(context, SHORTENING).body == "Hi Dana, thanks!\n" + OPT_OUT_LINE
+    assert render_draft(context, SHORTENING).body == "Hi Dana, thanks!\n" + first_text_footer(
+        context.agency_name
+    )
 
 
 def test_sms_that_fits_keeps_its_optional_words() -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from referral_engine.agency.service import load_settings
 from referral_engine.db import unit_of_work
 from referral_engine.users import service as users
 from referral_engine.users.models import Role
@@ -52,7 +53,11 @@ def test_approve_with_an_edited_draft_keeps_the_edit_and_the_opt_out_line(
     edit = {"draft": {"body": "Dana, thank you for trusting us with your car. Know anyone?"}}
     ask = agency.post(f"/api/v1/asks/{pending['id']}/approve", edit, now=REVIEWED).json()
     assert ask["draft"]["body"].startswith("Dana, thank you for trusting us")
-    assert ask["draft"]["body"].endswith("Reply STOP to opt out.")
+    # The edit dropped the agency's name from the text: the footer now leads with it.
+    footer = ": Msg & data rates may apply. Reply STOP to opt out, HELP for help."
+    with unit_of_work(agency.url) as session:
+        agency_name = load_settings(session).agency.name
+    assert ask["draft"]["body"].endswith("\n" + agency_name + footer)
     assert ask["draft"]["edited"] is True
     assert ("review", None, None) in timeline(ask)  # "edited the draft"
 

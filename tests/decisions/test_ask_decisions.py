@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.agency import Agency, bind, detail, rules_of, timeline
 
 IMPORTED = "2026-11-25T22:00:00Z"  # the evening of the bind (15:30 in Chicago)
@@ -182,13 +184,13 @@ def test_sms_without_recorded_consent_falls_back_to_email(agency: Agency) -> Non
     ask = agency.only_ask()
     assert ask["status"] == "scheduled"
     assert ask["channel"] == "email"
-    assert "consent unclear" in detail(ask, "no_consent")
+    assert "consent not recorded" in detail(ask, "no_consent")
     assert ask["draft"]["subject"]
 
 
 def test_no_usable_channel_suppresses_the_ask(agency: Agency) -> None:
     agency.feed(
-        bind(client__consent={"email": False, "sms": None}, client__preferred_channel="email"),
+        bind(client__consent={"email": False, "sms": False}, client__preferred_channel="email"),
         now=IMPORTED,
     )
     agency.tick(DECIDED)
@@ -196,6 +198,23 @@ def test_no_usable_channel_suppresses_the_ask(agency: Agency) -> None:
     assert ask["status"] == "suppressed"
     assert rules_of(ask) == ["no_consent"]
     assert ask["channel"] is None
+
+
+@pytest.mark.parametrize(
+    ("consent", "channel"),
+    [
+        pytest.param({"email": None, "sms": False}, "email", id="email-unrecorded"),
+        pytest.param({"email": False, "sms": None}, "sms", id="sms-unrecorded"),
+    ],
+)
+def test_consent_not_recorded_waits_for_a_person_never_sends_by_itself(
+    agency: Agency, consent: dict[str, bool | None], channel: str
+) -> None:
+    agency.feed(bind(client__consent=consent), now=IMPORTED)
+    agency.tick(DECIDED)
+    ask = agency.only_ask()
+    assert (ask["status"], ask["channel"]) == ("pending_review", channel)
+    assert "consent not recorded" in detail(ask, "no_consent")
 
 
 def test_premium_at_the_threshold_goes_to_review(agency: Agency) -> None:

@@ -161,7 +161,7 @@ def rule_names(decision: Decision) -> list[str]:
                 (
                     Reason(
                         "no_consent",
-                        "SMS: consent unclear (none recorded); asking by email instead",
+                        "SMS: consent not recorded; asking by email instead",
                     ),
                 ),
             ),
@@ -229,8 +229,33 @@ def rule_names(decision: Decision) -> list[str]:
         ),
         pytest.param(
             ClientFacts(email=EMAIL, consent_email=None, preferred_channel="email"),
-            ChannelChoice("email"),
-            id="email-consent-unrecorded-means-not-unsubscribed",
+            ChannelChoice(
+                "email",
+                (
+                    Reason(
+                        "no_consent",
+                        "email: consent not recorded: a person must record the client's "
+                        "consent before it goes",
+                    ),
+                ),
+                needs_consent=True,
+            ),
+            id="email-consent-unrecorded-waits-for-a-person",
+        ),
+        pytest.param(
+            ClientFacts(mobile=MOBILE, consent_sms=None, preferred_channel="sms"),
+            ChannelChoice(
+                "sms",
+                (
+                    Reason(
+                        "no_consent",
+                        "SMS: consent not recorded: a person must record the client's "
+                        "consent before it goes",
+                    ),
+                ),
+                needs_consent=True,
+            ),
+            id="sms-consent-unrecorded-no-address-waits-for-a-person",
         ),
     ],
 )
@@ -256,18 +281,12 @@ def test_the_channel_is_the_preferred_one_that_may_be_used(
             id="declined-email-no-mobile",
         ),
         pytest.param(
-            ClientFacts(mobile=MOBILE, consent_sms=None, preferred_channel="sms"),
-            "no_consent",
-            "SMS: consent unclear (none recorded); email: no address on file",
-            id="sms-consent-unclear-no-address",
-        ),
-        pytest.param(
-            replace(DANA, email_opted_out=True, consent_sms=None),
+            replace(DANA, email_opted_out=True, consent_sms=False),
             # The client acted (unsubscribed): that names the suppression, not the
-            # missing SMS consent; both stay in the detail.
+            # declined texts; both stay in the detail.
             "opted_out",
-            "SMS: consent unclear (none recorded); email: the client unsubscribed",
-            id="unsubscribed-and-sms-consent-unclear",
+            "SMS: the client declined texts; email: the client unsubscribed",
+            id="unsubscribed-and-declined-texts",
         ),
         pytest.param(
             replace(DANA, email_opted_out=True, sms_opted_out=True),
@@ -289,7 +308,9 @@ def test_with_no_usable_channel_there_is_no_channel_and_one_reason_naming_each_r
     ("consent_email", "opted_out", "refusal"),
     [
         pytest.param(True, False, None, id="consented"),
-        pytest.param(None, False, None, id="not-recorded-counts-as-allowed"),
+        pytest.param(
+            None, False, Reason("no_consent", "email: consent not recorded"), id="not-recorded"
+        ),
         pytest.param(
             False, False, Reason("no_consent", "email: the client declined email"), id="declined"
         ),
@@ -298,7 +319,7 @@ def test_with_no_usable_channel_there_is_no_channel_and_one_reason_naming_each_r
         ),
     ],
 )
-def test_email_goes_to_any_client_who_has_not_unsubscribed_or_declined(
+def test_email_needs_recorded_consent_and_no_unsubscribe(
     consent_email: bool | None, opted_out: bool, refusal: Reason | None
 ) -> None:
     client = ClientFacts(email=EMAIL, consent_email=consent_email, email_opted_out=opted_out)
@@ -310,9 +331,7 @@ def test_email_goes_to_any_client_who_has_not_unsubscribed_or_declined(
     ("consent_sms", "refusal"),
     [
         pytest.param(True, None, id="consented"),
-        pytest.param(
-            None, Reason("no_consent", "SMS: consent unclear (none recorded)"), id="unclear"
-        ),
+        pytest.param(None, Reason("no_consent", "SMS: consent not recorded"), id="unclear"),
         pytest.param(False, Reason("no_consent", "SMS: the client declined texts"), id="declined"),
     ],
 )

@@ -56,7 +56,9 @@ def test_a_thank_you_email_carries_the_postal_address(
 
 
 def test_a_thank_you_text_waits_out_quiet_hours(wired: Agency, twilio_double: TwilioDouble) -> None:
-    wired.feed(bind(), now="2026-12-01T15:00:00Z")
+    # A client without an ask: a bind's ask would take Wednesday's 10:00 slot too, and the
+    # 24-hour message cap would then hold the thank-you a day (tests/delivery/test_pacing.py).
+    wired.feed(bind(type="client.updated", policy=None), now="2026-12-01T15:00:00Z")
     wired.post("/api/v1/referrals", REFERRAL, now="2026-12-02T04:00:00Z")  # 22:00 Chicago
     wired.tick("2026-12-02T04:05:00Z")
     assert not [m for m in twilio_double.messages if "Lee" in m["body"]]

@@ -104,13 +104,9 @@ def test_consent_withdrawn_after_the_decision_suppresses_the_ask_at_send_time(
     detail: str,
 ) -> None:
     ask = scheduled(wired, client__preferred_channel=channel)
-    # The bind of another policy carries the withdrawn consent. It updates the client but
-    # leaves the open ask alone (only client.updated re-decides open asks), so the sender's
-    # own check is what must stop it.
-    home = {"number": "HO-5521", "line_of_business": "HOME", "transaction": "new"}
-    wired.feed(bind(id="bind-home", policy=home, client__consent={channel: False}), now=CHANGED)
-    wired.tick(CHANGED)
-    assert wired.ask(ask["id"])["status"] == "scheduled", "still left to the sender"
+    # Withdrawn behind the decision engine's back (every event that carries consent
+    # re-decides open asks, see the next test), so the sender's own check must stop it.
+    change_client(wired.url, **{f"consent_{channel}": False})
 
     wired.tick(DUE)
 
@@ -119,6 +115,23 @@ def test_consent_withdrawn_after_the_decision_suppresses_the_ask_at_send_time(
     assert after["status"] == "suppressed"
     assert suppression(after) == (at(DUE), "no_consent")
     assert {"rule": "no_consent", "detail": detail} in after["reasons"]
+
+
+def test_consent_withdrawn_in_any_event_moves_the_open_ask_at_once(
+    wired: Agency, twilio_double: TwilioDouble, smtp_server: SmtpServer
+) -> None:
+    ask = scheduled(wired)
+    assert ask["channel"] == "sms"
+    # The bind of another policy (not a client.updated) carries the withdrawn consent.
+    home = {"number": "HO-5521", "line_of_business": "HOME", "transaction": "new"}
+    wired.feed(bind(id="bind-home", policy=home, client__consent={"sms": False}), now=CHANGED)
+    wired.tick(CHANGED)
+    moved = wired.ask(ask["id"])
+    assert moved["channel"] == "email" and moved["status"] == "scheduled"
+    assert moved["draft"]["subject"], "a new draft, written for email"
+    wired.tick(DUE)
+    assert twilio_double.messages == []
+    assert [m["To"] for m in smtp_server.messages] == ["dana@example.com"]
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import socket
 from collections.abc import Iterator
@@ -13,7 +14,8 @@ import pytest
 from referral_engine.delivery.channels import EmailSender, SendFailed
 from referral_engine.delivery.email import AskEmail, compose
 from referral_engine.delivery.smtp import SmtpConfig, SmtpSender, classify
-from tests.smtp_server import HOST, Certificate, SmtpServer, free_port
+from tests.agency import Agency, bind, detail
+from tests.smtp_server import HOST, Certificate, Login, SmtpServer, free_port
 
 NOW = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
 TOKEN = "q3Zk_8vR-2mXw9LpTt4aBc"
@@ -29,6 +31,13 @@ def smtp_starttls_server(smtp_certificate: Certificate) -> Iterator[SmtpServer]:
     with SmtpServer(
         tls="starttls", certificate=smtp_certificate, credentials=CREDENTIALS
     ) as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_login_server() -> Iterator[SmtpServer]:
+    """AUTH required, and no STARTTLS on offer: a login here would cross in clear text."""
+    with SmtpServer(credentials=CREDENTIALS) as server:
         yield server
 
 
@@ -231,6 +240,73 @@ def test_required_starttls_against_a_server_without_tls_sends_nothing(
     assert smtp_server.messages == []
 
 
+# -- credentials never cross in clear text ----------------------------------------------
+
+
+def test_credentials_are_not_sent_to_a_server_that_offers_no_starttls(
+    smtp_login_server: SmtpServer,
+) -> None:
+    failure = send_failure(smtp_login_server)
+    assert smtp_login_server.logins == [], "AUTH was never attempted"
+    assert smtp_login_server.envelopes == []
+    assert not failure.transient
+    assert "clear text" in failure.reason
+    assert "?starttls=never" in failure.reason
+
+
+def test_starttls_never_logs_in_in_clear_text_as_the_url_says(
+    smtp_login_server: SmtpServer,
+) -> None:
+    sender(smtp_login_server, smtp_login_server.url + "?starttls=never").send(ask_message())
+    assert smtp_login_server.logins == [Login("agency", tls=False, accepted=True)]
+    assert len(smtp_login_server.envelopes) == 1
+
+
+def test_offered_starttls_is_used_before_the_login(smtp_starttls_server: SmtpServer) -> None:
+    sender(smtp_starttls_server).send(ask_message())
+    assert smtp_starttls_server.logins == [Login("agency", tls=True, accepted=True)]
+    [envelope] = smtp_starttls_server.envelopes
+    assert envelope.tls
+
+
+def test_smtps_logs_in_over_tls(smtp_certificate: Certificate) -> None:
+    with SmtpServer(
+        tls="implicit", certificate=smtp_certificate, credentials=CREDENTIALS
+    ) as server:
+        sender(server).send(ask_message())
+        assert server.logins == [Login("agency", tls=True, accepted=True)]
+
+
+def test_starttls_never_does_not_upgrade_even_when_offered(
+    smtp_starttls_server: SmtpServer,
+) -> None:
+    sender(smtp_starttls_server, smtp_starttls_server.url + "?starttls=never").send(ask_message())
+    assert smtp_starttls_server.logins == [Login("agency", tls=False, accepted=True)]
+
+
+def test_a_starttls_certificate_that_does_not_verify_stops_the_send_before_the_login(
+    smtp_starttls_server: SmtpServer,
+) -> None:
+    untrusting = SmtpSender(
+        SmtpConfig.from_url(smtp_starttls_server.url), local_hostname="client.test"
+    )
+    with pytest.raises(SendFailed) as failure:
+        untrusting.send(ask_message())
+    assert "TLS" in failure.value.reason
+    assert smtp_starttls_server.logins == []
+    assert smtp_starttls_server.envelopes == []
+
+
+def test_ssl_cert_file_names_the_ca_that_signs_the_servers_certificate(
+    smtp_starttls_server: SmtpServer,
+    smtp_certificate: Certificate,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(smtp_certificate.cert_path))
+    SmtpSender.from_url(smtp_starttls_server.url).send(ask_message())
+    assert smtp_starttls_server.logins == [Login("agency", tls=True, accepted=True)]
+
+
 def test_without_tls_required_a_server_without_tls_gets_the_message(
     smtp_server: SmtpServer,
 ) -> None:
@@ -295,6 +371,10 @@ def test_errors_that_are_not_about_delivery_are_not_classified() -> None:
             SmtpConfig(host="mail.example", port=587, starttls="require"),
         ),
         (
+            "smtp://u:p@mail.example?starttls=never",
+            SmtpConfig(host="mail.example", port=25, starttls="never", username="u", password="p"),
+        ),
+        (
             "smtp://mail.example?timeout=2.5",
             SmtpConfig(host="mail.example", port=25, timeout=2.5),
         ),
@@ -321,6 +401,7 @@ def test_smtp_url_is_parsed(url: str, expected: SmtpConfig) -> None:
         ("smtp://user@mail.example", "no password"),
         ("smtp://mail.example?starttls=maybe", "starttls"),
         ("smtps://mail.example?starttls=require", "smtp:// only"),
+        ("smtps://u:p@mail.example?starttls=never", "smtp:// only"),
         ("smtp://mail.example?timeout=soon", "timeout"),
         ("smtp://mail.example?timeout=0", "timeout"),
         ("smtp://mail.example?tls=on", "unknown option"),
@@ -333,3 +414,29 @@ def test_a_bad_smtp_url_is_refused_with_a_clear_message(url: str, message: str) 
 
 def test_the_password_is_not_in_the_configs_repr() -> None:
     assert "hunter2" not in repr(SmtpConfig.from_url("smtp://u:hunter2@mail.example"))
+
+
+# -- what the operator sees -------------------------------------------------------------
+
+
+def test_an_ask_refused_a_clear_text_login_fails_once_and_says_why(
+    agency: Agency,
+    smtp_login_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("REFERRAL_SMTP_URL", smtp_login_server.url)
+    monkeypatch.setenv("REFERRAL_MAIL_FROM", "Lakeside Insurance <asks@agency.example>")
+    agency.configure('[agency]\npostal_address = "200 W Lake St, Chicago, IL 60606"\n')
+    agency.feed(bind(client__preferred_channel="email"), now="2026-11-25T22:00:00Z")
+    agency.tick("2026-11-25T23:00:00Z")
+    with caplog.at_level(logging.WARNING, logger="referral_engine.delivery.smtp"):
+        printed = agency.tick("2026-12-01T16:00:00Z")
+    agency.tick("2026-12-02T16:00:00Z")
+    ask = agency.only_ask()
+    assert ask["status"] == "failed"
+    assert "permanent failure" in detail(ask, "delivery_failed")
+    assert "clear text" in detail(ask, "delivery_failed")
+    assert "send:failed: 1" in printed
+    assert "clear text" in caplog.text
+    assert smtp_login_server.logins == [] and smtp_login_server.envelopes == []

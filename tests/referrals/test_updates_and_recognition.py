@@ -109,9 +109,17 @@ def test_an_external_source_is_not_thanked(
 # --- updates ----------------------------------------------------------------------------
 
 
-def test_the_referrer_hears_of_each_step_without_coverage_details(
+def share_outcome(api: TestClient, referral_id: int) -> None:
+    """Lee agrees that Dana may hear how it goes (research R34)."""
+    body = {"status": "granted", "method": "verbal", "wording": "Yes, keep Dana posted."}
+    response = api.post(f"/api/v1/referrals/{referral_id}/consent", json=body)
+    assert response.status_code == 201, response.text
+
+
+def test_the_referrer_hears_of_each_step_lee_allows_without_coverage_details(
     api: TestClient, ready_db: str, lee: dict[str, Any]
 ) -> None:
+    share_outcome(api, lee["id"])
     patch(api, lee["id"], {"status": "contacted"})
     patch(api, lee["id"], {"status": "quoting"})
     converted = {"status": "converted", "policy_number": "HO-5521", "premium": 1400.0}
@@ -138,9 +146,10 @@ def test_a_status_set_again_sends_no_second_update(
     assert len(messages(ready_db, "referral_update")) == 1
 
 
-def test_a_bind_that_converts_the_referral_tells_the_referrer(
+def test_a_bind_that_converts_the_referral_tells_the_referrer_when_lee_allows_it(
     api: TestClient, ready_db: str, lee: dict[str, Any]
 ) -> None:
+    share_outcome(api, lee["id"])
     response = api.post("/api/v1/events", json=new_client_event("lee-bind"))
     assert response.status_code == 202, response.text
     run_hook(ready_db, "lee-bind", convert_on_bind)
@@ -153,6 +162,7 @@ def test_a_partner_hears_of_progress_through_a_task_for_the_producer(
     api: TestClient, ready_db: str, captured_at: str
 ) -> None:
     referral = refer(api, referral_body(referred_by=HARBOR))
+    share_outcome(api, referral["id"])
     patch(api, referral["id"], {"status": "quoting"})
     task = tasks_of(api, referral["id"])["update_referrer"]
     assert task["title"] == "Update Harbor Realty: we're putting together options for Lee"
@@ -292,13 +302,19 @@ def test_a_badly_written_quarter_is_refused(api: TestClient, captured_at: str) -
 # --- rewards ----------------------------------------------------------------------------
 
 
-def test_a_reward_amount_is_recorded_and_always_reviewed(
+def test_a_reward_amount_by_hand_is_checked_and_always_reviewed(
     api: TestClient, lee: dict[str, Any]
 ) -> None:
     referral = patch(api, lee["id"], {"reward_amount": 25}).json()
     assert referral["reward_amount"] == 25.0
     clock.pin(at("2026-11-24T16:00:00Z"))
-    patch(api, lee["id"], {"reward_amount": 50})
+    referral = patch(api, lee["id"], {"reward_amount": 50}).json()
+    assert referral["reward_amount"] == 50.0
+    assert [(r["value"], r["status"]) for r in referral["rewards"]] == [
+        (25.0, "declined"),  # replaced by the second amount
+        (50.0, "blocked"),  # Dana lives in Illinois: no reward rule is set for IL
+    ]
+    assert "no reward rule for IL" in referral["rewards"][1]["rule"]
     reviews = [t for t in tasks(api, "reward_review") if t["referral_id"] == lee["id"]]
-    assert len(reviews) == 2
-    assert all("differ by state" in t["detail"] for t in reviews)
+    assert [t["status"] for t in reviews] == ["done", "open"]
+    assert "no reward rule for IL" in reviews[1]["detail"]

@@ -131,8 +131,9 @@ def client_ids(agency: Agency) -> dict[str, int]:
         return {str(c.external_id): c.id for c in session.scalars(select(Client))}
 
 
-def stopped_at_once(ask: dict[str, Any], *, now: str) -> bool:
-    """Suppressed as an opt-out by a STOP received at ``now`` (not later, by the sender)."""
+def stopped_at_once(ask: dict[str, Any], *, now: str, word: str = "STOP") -> bool:
+    """Suppressed as an opt-out by ``word`` received at ``now`` (not later, by the
+    sender); the reason quotes the word the client sent."""
     opted_out = [r for r in ask["reasons"] if r["rule"] == "opted_out"]
     decisions = [
         e
@@ -142,7 +143,7 @@ def stopped_at_once(ask: dict[str, Any], *, now: str) -> bool:
     return (
         ask["status"] == "suppressed"
         and len(opted_out) == 1
-        and "STOP" in opted_out[0]["detail"]
+        and f"the client replied {word.upper()}" in opted_out[0]["detail"]
         and [at(e["at"]) for e in decisions] == [at(now)]
     )
 
@@ -226,7 +227,7 @@ def test_each_stop_word_suppresses_the_open_sms_ask(
 
     text_in(wired, twilio_double, word, sid="SM" + "2" * 32, now=STOPPED)
 
-    assert stopped_at_once(wired.ask(ask["id"]), now=STOPPED)
+    assert stopped_at_once(wired.ask(ask["id"]), now=STOPPED, word=word)
     assert sms_opted_out(wired)
     wired.tick(DUE)
     assert twilio_double.messages == []

@@ -85,7 +85,7 @@ def week(agency: Agency, monkeypatch: pytest.MonkeyPatch, twilio_double: TwilioD
             },
         ),  # review: deferred to Friday
         client(4),  # complained in W47: suppressed
-        client(5, client__consent={"email": False, "sms": None}),  # no channel: suppressed
+        client(5, client__consent={"email": False, "sms": False}),  # refused both: suppressed
         now="2026-11-30T17:00:00Z",
     )
     agency.tick("2026-11-30T17:05:00Z")

@@ -16,6 +16,7 @@ from referral_engine.asks import service as asks
 from referral_engine.asks.models import AskStatus
 from referral_engine.users.models import Role
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages import reward_pages
 from referral_engine.web.pages.views import page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +32,17 @@ def review_queue(
     mine = user.id if user.role == Role.producer else None
     pending = review.listing(session, status=AskStatus.pending_review, producer_id=mine)
     zone = load_settings(session).agency.timezone
-    return render(request, "review.html", user, asks=pending, zone=zone, done=done, error=error)
+    waiting = reward_pages.waiting(session) if user.role == Role.admin else []
+    return render(
+        request,
+        "review.html",
+        user,
+        asks=pending,
+        rewards=waiting,
+        zone=zone,
+        done=done,
+        error=error,
+    )
 
 
 @router.get("/asks", response_class=HTMLResponse)

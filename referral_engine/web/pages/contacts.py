@@ -1,15 +1,30 @@
-"""Contacts: the client list and each client's timeline."""
+"""Contacts: the client list, each client's timeline and consent (with its proof), and
+recording a revocation a client made by phone or in person."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from urllib.parse import quote
 
-from referral_engine.contacts import repository
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from referral_engine import clock
+from referral_engine.contacts import consent, repository
 from referral_engine.contacts import timeline as timelines
-from referral_engine.contacts.models import Client
+from referral_engine.contacts.models import Client, ConsentMethod, ConsentPurpose, ConsentStatus
+from referral_engine.contacts.schemas import ConsentCreate
+from referral_engine.replies.statements import record_statement
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages.views import page_user, render
+
+# How a client may tell a person they want no more messages (the form's choices).
+REVOCATION_METHODS = {
+    "phone": "On the phone",
+    "in_person": "In person",
+    "email": "By email to me",
+    "letter": "By letter",
+}
+REVOCATION_CHANNELS = {"sms": "Texts", "email": "Email", "all": "Texts and email"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,11 +37,73 @@ def contact_list(request: Request, session: DbSession, q: str = "", page: int = 
 
 
 @router.get("/contacts/{client_id}", response_class=HTMLResponse)
-def contact_detail(request: Request, session: DbSession, client_id: int) -> HTMLResponse:
+def contact_detail(
+    request: Request, session: DbSession, client_id: int, done: str = "", error: str = ""
+) -> HTMLResponse:
     user = page_user(request, session)
-    client = session.get(Client, client_id)
-    if client is None:
-        raise HTTPException(404, "no such contact")
+    client = _client(session, client_id)
     entries = timelines.for_client(session, client_id=client.id)
     policies = repository.policies_of(session, client_id=client.id)
-    return render(request, "contact.html", user, client=client, entries=entries, policies=policies)
+    return render(
+        request,
+        "contact.html",
+        user,
+        client=client,
+        entries=entries,
+        policies=policies,
+        consent_state={
+            "Email": consent.state_of(client, ConsentPurpose.email),
+            "Texts": consent.state_of(client, ConsentPurpose.sms),
+        },
+        consent_history=consent.history(session, client_id=client.id),
+        methods=REVOCATION_METHODS,
+        channels=REVOCATION_CHANNELS,
+        done=done,
+        error=error,
+    )
+
+
+@router.post("/contacts/{client_id}/revoke")
+def record_revocation(
+    request: Request,
+    session: DbSession,
+    client_id: int,
+    channel: str = Form(""),
+    how: str = Form(""),
+    staff_name: str = Form(""),
+    wording: str = Form(""),
+) -> RedirectResponse:
+    """A revocation the client made by phone, in person, by email or letter: recorded as
+    said to the named member of staff; the client is opted out at once."""
+    user = page_user(request, session)
+    client = _client(session, client_id)
+    if channel not in REVOCATION_CHANNELS or how not in REVOCATION_METHODS:
+        return _back(client_id, error="Choose which messages stop and how the client told you.")
+    staff = staff_name.strip() or user.name or user.email
+    purposes = ("sms", "email") if channel == "all" else (channel,)
+    try:
+        for purpose in purposes:
+            body = ConsentCreate(
+                purpose=ConsentPurpose(purpose),
+                status=ConsentStatus.revoked,
+                method=ConsentMethod(how),
+                wording=wording.strip()[:4000] or None,
+                staff_name=staff[:200],
+            )
+            record_statement(session, client=client, body=body, user=user, now=clock.now())
+    except consent.BadConsent as exc:
+        return _back(client_id, error=str(exc))
+    stopped = REVOCATION_CHANNELS[channel].lower()
+    return _back(client_id, done=f"Recorded: {client.display_name} gets no more {stopped}.")
+
+
+def _client(session: DbSession, client_id: int) -> Client:
+    client = session.get(Client, client_id) if 0 < client_id < 2**63 else None
+    if client is None:
+        raise HTTPException(404, "no such contact")
+    return client
+
+
+def _back(client_id: int, *, done: str = "", error: str = "") -> RedirectResponse:
+    query = f"?error={quote(error)}" if error else f"?done={quote(done)}" if done else ""
+    return RedirectResponse(f"/contacts/{client_id}{query}", status_code=303)

@@ -17,10 +17,16 @@ router = APIRouter(include_in_schema=False)
 def _as_toml(settings: AgencySettings, *, reveal_secrets: bool) -> str:
     lines: list[str] = []
     document = settings.model_dump(mode="json")
-    for section in ("agency", "timing", "review"):
+    for section in ("agency", "timing", "review", "program", "rewards"):
         lines.append(f"[{section}]")
         for key, value in document[section].items():
+            if section == "rewards" and key == "states":
+                continue  # tables of their own, below
             lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    for code, rule in document["rewards"]["states"].items():
+        lines.append(f"[rewards.states.{code}]")
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in rule.items() if v is not None)
         lines.append("")
     for name, source in document["sources"].items():
         lines.append(f"[sources.{name}]")

@@ -97,6 +97,7 @@ def mount_pages(app: FastAPI) -> None:
         dashboard,
         inputs,
         referral_pages,
+        reward_pages,
         settings_page,
         work,
     )
@@ -117,5 +118,14 @@ def mount_pages(app: FastAPI) -> None:
         return RedirectResponse("/login", status_code=303)
 
     app.include_router(router)
-    for module in (dashboard, asks, work, referral_pages, contacts, inputs, settings_page):
+    for module in (
+        dashboard,
+        asks,
+        work,
+        referral_pages,
+        reward_pages,
+        contacts,
+        inputs,
+        settings_page,
+    ):
         app.include_router(module.router)
