@@ -15,21 +15,16 @@ from referral_engine.contacts.models import (
 )
 
 
-class ConsentCreate(BaseModel):
-    """One statement a person records: consent given, refused or taken back.
-
-    ``at`` defaults to now; ``staff_name`` to the recording person's name for verbal,
-    phone and in-person statements; ``number`` (SMS) to the client's mobile.
-    """
+class ConsentStatementIn(BaseModel):
+    """What someone said about being contacted, as a person records it: the status, how,
+    when (``at``, default now), the wording shown, who heard it and where it came from."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    purpose: ConsentPurpose
     status: ConsentStatus
     method: ConsentMethod
     at: datetime | None = None
     wording: str | None = Field(None, max_length=4000)
-    number: str | None = Field(None, max_length=40)
     staff_name: str | None = Field(None, max_length=200)
     source: str | None = Field(None, max_length=300)
     note: str | None = Field(None, max_length=4000)
@@ -40,6 +35,17 @@ class ConsentCreate(BaseModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a UTC offset, e.g. 2026-03-01T10:00:00-06:00")
         return value
+
+
+class ConsentCreate(ConsentStatementIn):
+    """One statement about a client: consent given, refused or taken back, for a purpose.
+
+    ``staff_name`` defaults to the recording person's name for verbal, phone and
+    in-person statements; ``number`` (SMS) to the client's mobile.
+    """
+
+    purpose: ConsentPurpose
+    number: str | None = Field(None, max_length=40)
 
 
 def consent_read(row: ConsentRecord) -> dict[str, Any]:

@@ -128,8 +128,9 @@ def by_hand(
         statuses=(RewardStatus.proposed, RewardStatus.blocked),
     ):
         if waiting.trigger == BY_HAND:
-            _decide(waiting, RewardStatus.declined, who=actor, note="replaced by hand", now=now)
-            _close_task(session, waiting, actor=actor, now=now)
+            _decide(
+                session, waiting, RewardStatus.declined, who=actor, note="replaced by hand", now=now
+            )
     if value is None:
         record(session, referral, kind="reward", detail="reward: none", now=now, actor=actor)
         return None
@@ -230,19 +231,23 @@ def _review_task(session: Session, reward: Reward, referral: Referral, *, now: d
 
 
 def _decide(
-    reward: Reward, status: RewardStatus, *, who: Actor, now: datetime, note: str | None = None
+    session: Session,
+    reward: Reward,
+    status: RewardStatus,
+    *,
+    who: Actor,
+    now: datetime,
+    note: str | None = None,
 ) -> None:
+    """Record a person's decision on ``reward`` and close its review task."""
     reward.status = status
     reward.decided_at = now
     reward.decided_by = who.name
     reward.decided_by_id = who.user_id
     reward.note = note
-
-
-def _close_task(session: Session, reward: Reward, *, actor: Actor, now: datetime) -> None:
     if reward.task_id is None:
         return
-    closer = User(name=actor.name, email="")  # only its name is read
+    closer = User(name=who.name, email="")  # only its name is read
     # A task removed by hand is no matter: the reward's own decision is what counts.
     with suppress(tasks.TaskNotFound):
         tasks.complete(session, task_id=reward.task_id, user=closer, now=now)
@@ -272,8 +277,7 @@ def approve(session: Session, *, reward_id: int, user: User, now: datetime) -> R
     actor = Actor.of(user)
     reward.rule = verdict.rule
     reward.state = client.state if client else None
-    _decide(reward, RewardStatus.approved, who=actor, now=now)
-    _close_task(session, reward, actor=actor, now=now)
+    _decide(session, reward, RewardStatus.approved, who=actor, now=now)
     record(
         session,
         referral,
@@ -295,8 +299,7 @@ def decline(
     if reward.status == RewardStatus.approved:
         raise RewardRefused(f"reward {reward_id} was approved; it stays approved")
     actor = Actor.of(user)
-    _decide(reward, RewardStatus.declined, who=actor, now=now, note=reason)
-    _close_task(session, reward, actor=actor, now=now)
+    _decide(session, reward, RewardStatus.declined, who=actor, now=now, note=reason)
     referral = session.get(Referral, reward.referral_id)
     assert referral is not None
     because = f" ({reason})" if reason else ""

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from referral_engine.contacts.models import ConsentMethod, ConsentStatus
+from referral_engine.contacts.schemas import ConsentStatementIn
 from referral_engine.events.schemas import ClientIn, ReferralIn
 from referral_engine.referrals.models import NotConvertedReason, PartnerKind, ReferralStatus
 
@@ -130,26 +130,9 @@ class RewardDecline(BaseModel):
     reason: str | None = Field(None, max_length=2000)
 
 
-class OutcomeConsentCreate(BaseModel):
+class OutcomeConsentCreate(ConsentStatementIn):
     """``POST /api/v1/referrals/{id}/consent``: the referred person's own word on whether
     their referrer may hear how it went (quoted, became a client, declined)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    status: ConsentStatus
-    method: ConsentMethod
-    at: datetime | None = None
-    wording: str | None = Field(None, max_length=4000)
-    staff_name: str | None = Field(None, max_length=200)
-    source: str | None = Field(None, max_length=300)
-    note: str | None = Field(None, max_length=4000)
-
-    @field_validator("at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("needs a UTC offset, e.g. 2026-03-01T10:00:00-06:00")
-        return value
 
 
 class TimelineEntryRead(BaseModel):

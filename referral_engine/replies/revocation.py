@@ -147,26 +147,6 @@ def opt_out(
     return True
 
 
-def opt_out_sms(
-    session: Session,
-    client: Client,
-    *,
-    now: datetime,
-    said: str | None = None,
-    method: ConsentMethod = ConsentMethod.reply,
-) -> bool:
-    """STOP (or any wording that means it): no more texts to this client, starting now."""
-    return opt_out(
-        session,
-        client,
-        channel="sms",
-        method=method,
-        said=said,
-        now=now,
-        reason="SMS: the client replied STOP" if method == ConsentMethod.reply else None,
-    )
-
-
 def opt_out_email(
     session: Session,
     client: Client,

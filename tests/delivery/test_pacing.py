@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.agency import Agency, bind, detail, timeline
+from tests.agency import Agency, bind, detail, timeline, wire_providers
 from tests.smtp_server import SmtpServer
 from tests.twilio_double import TwilioDouble
 
@@ -28,15 +28,7 @@ def wired(
     smtp_server: SmtpServer,
     twilio_double: TwilioDouble,
 ) -> Agency:
-    for name, value in {
-        "REFERRAL_SMTP_URL": smtp_server.url,
-        "REFERRAL_MAIL_FROM": "Lakeside Insurance <asks@agency.example>",
-        "REFERRAL_TWILIO_ACCOUNT_SID": twilio_double.account_sid,
-        "REFERRAL_TWILIO_AUTH_TOKEN": twilio_double.auth_token,
-        "REFERRAL_TWILIO_FROM": "+13125550100",
-        "REFERRAL_TWILIO_API_BASE": twilio_double.base_url,
-    }.items():
-        monkeypatch.setenv(name, value)
+    wire_providers(monkeypatch, smtp_server, twilio_double, public_url=None)
     agency.configure('[agency]\npostal_address = "200 W Lake St, Chicago, IL 60606"\n')
     return agency
 

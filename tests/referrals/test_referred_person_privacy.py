@@ -12,7 +12,7 @@ from referral_engine import clock
 from referral_engine.db import unit_of_work
 from referral_engine.delivery.models import Message, MessageStatus
 from referral_engine.referrals.models import Referral
-from tests.agency import Agency, bind
+from tests.agency import Agency, bind, wire_providers
 from tests.conftest import at
 from tests.referrals.support import new_client_event
 from tests.smtp_server import SmtpServer
@@ -164,15 +164,7 @@ def wired(
     twilio_double: TwilioDouble,
 ) -> Agency:
     """Twilio and SMTP configured: whatever the sender sends really leaves."""
-    for name, value in {
-        "REFERRAL_SMTP_URL": smtp_server.url,
-        "REFERRAL_MAIL_FROM": "Lakeside Insurance <asks@agency.example>",
-        "REFERRAL_TWILIO_ACCOUNT_SID": twilio_double.account_sid,
-        "REFERRAL_TWILIO_AUTH_TOKEN": twilio_double.auth_token,
-        "REFERRAL_TWILIO_FROM": "+13125550100",
-        "REFERRAL_TWILIO_API_BASE": twilio_double.base_url,
-    }.items():
-        monkeypatch.setenv(name, value)
+    wire_providers(monkeypatch, smtp_server, twilio_double, public_url=None)
     agency.configure('[agency]\npostal_address = "200 W Lake St, Chicago, IL 60606"\n')
     return agency
 
