@@ -191,7 +191,7 @@ def edit_draft(
     now: datetime,
     agency_name: str = "",
 ) -> None:
-    body = body.strip()
+    body = body.replace("\r\n", "\n").strip()
     if not body:
         raise DraftRefused("draft.body: the message cannot be empty")
     if ask.channel == "email":

@@ -12,8 +12,9 @@ What callers may rely on:
   to a named member of staff) can lift a revocation. A system import that still says
   "consent: yes" after the client revoked is recorded as what the import said, and the
   client stays opted out — the source's data is older than the client's word.
-* An import that repeats the state already recorded adds nothing (nightly syncs would
-  otherwise bury the proof under copies).
+* An import that repeats the state already recorded adds nothing, and neither does a
+  statement already on record word for word (a source sends the same signed application
+  with every event): nightly syncs would otherwise bury the proof under copies.
 * Publicity and a referred person's permission to share the outcome are consents of
   their own (:class:`ConsentPurpose`), separate from messaging and revocable the same way.
 """
@@ -115,7 +116,8 @@ def record(
 ) -> ConsentRecord | None:
     """Store ``statement`` for a client (or a referred person) and apply it.
 
-    Returns the new record, or None when it repeats an import of the state already held.
+    Returns the new record, or None when it repeats what is on record (an import of the
+    state already held, or the same statement word for word).
     Raises :class:`BadConsent` when the statement would not stand as proof.
     """
     if statement.purpose == ConsentPurpose.sms and not statement.address and client:
@@ -124,6 +126,8 @@ def record(
         statement = _with_address(statement, client.email)
     check(statement, now=now)
     note = statement.note
+    if client is not None and _already_recorded(session, client, statement):
+        return None
     if client is not None and statement.purpose in MESSAGING:
         if statement.method == ConsentMethod.imported and _repeats(client, statement):
             return None
@@ -151,6 +155,26 @@ def record(
 
 def _with_address(statement: ConsentStatement, address: str | None) -> ConsentStatement:
     return replace(statement, address=address)
+
+
+def _already_recorded(session: Session, client: Client, statement: ConsentStatement) -> bool:
+    """The same statement (what, when, how, the words, the number) is on record already:
+    every event from a source that keeps the signed application repeats it."""
+    if client.id is None:
+        return False
+    same = select(ConsentRecord.id).where(
+        ConsentRecord.client_id == client.id,
+        ConsentRecord.purpose == statement.purpose,
+        ConsentRecord.status == statement.status,
+        ConsentRecord.method == statement.method,
+        ConsentRecord.given_at == statement.given_at,
+    )
+    for column, value in (
+        (ConsentRecord.wording, statement.wording),
+        (ConsentRecord.address, statement.address),
+    ):
+        same = same.where(column.is_(None) if value is None else column == value)
+    return session.scalars(same.limit(1)).first() is not None
 
 
 def _repeats(client: Client, statement: ConsentStatement) -> bool:

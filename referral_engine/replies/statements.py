@@ -12,11 +12,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from referral_engine.agency.service import load_settings
 from referral_engine.contacts import consent
 from referral_engine.contacts.consent import ConsentStatement
 from referral_engine.contacts.models import Client, ConsentRecord, ConsentStatus
 from referral_engine.contacts.schemas import ConsentCreate
 from referral_engine.decisions import service as decisions
+from referral_engine.events.schemas import to_e164
 from referral_engine.replies import revocation
 from referral_engine.users.models import User
 
@@ -28,13 +30,19 @@ def record_statement(
     staff = body.staff_name
     if not staff and body.method in consent.STAFF_METHODS and user is not None:
         staff = user.name or user.email
+    number = body.number
+    if number:
+        try:
+            number = to_e164(number, load_settings(session).agency.phone_region)
+        except ValueError as exc:
+            raise consent.BadConsent(f"number: {exc}") from exc
     statement = ConsentStatement(
         purpose=body.purpose,
         status=body.status,
         method=body.method,
         given_at=body.at or now,
         wording=body.wording,
-        address=body.number,
+        address=number,
         staff_name=staff,
         source=body.source,
         note=body.note,

@@ -4,13 +4,16 @@ revocation; unknown consent never sends by itself; START resumes only recorded c
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import select
 
+from referral_engine import clock
 from referral_engine.contacts.models import Client
 from referral_engine.db import unit_of_work
 from tests.agency import Agency, bind, detail
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, at
 from tests.replies.test_inbound import sent, text_in  # noqa: F401 - sent is a fixture
 from tests.twilio_double import TwilioDouble
 
@@ -63,6 +66,96 @@ def test_a_source_repeating_the_same_consent_adds_no_record(agency: Agency) -> N
     agency.feed(bind(), now=IMPORTED)
     agency.feed(bind(id="again", type="client.updated", policy=None), now="2026-11-26T22:00:00Z")
     assert len(consent_of(agency)["records"]) == 2  # email and SMS, once each
+
+
+def test_a_source_sending_the_signed_application_with_every_event_keeps_it_once(
+    agency: Agency,
+) -> None:
+    agency.feed(bind(client__consent={"email": True, "sms": SIGNED}), now=IMPORTED)
+    again = bind(id="again", type="client.updated", policy=None)
+    agency.feed({**again, "client": {**again["client"], "consent": {"sms": SIGNED}}}, now=DECIDED)
+    sms = [r for r in consent_of(agency)["records"] if r["purpose"] == "sms"]
+    assert [(r["method"], r["at"]) for r in sms] == [
+        ("signed_application", "2024-03-01T16:00:00+00:00")
+    ]
+
+
+# -- the contact page ----------------------------------------------------------------------
+
+
+def signed_in(agency: Agency) -> Any:
+    page = agency.api
+    response = page.post(
+        "/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    return page
+
+
+def test_consent_recorded_on_the_contact_page_lets_the_waiting_ask_be_approved(
+    agency: Agency,
+) -> None:
+    agency.feed(bind(client__consent={"sms": None, "email": False}), now=IMPORTED)
+    agency.tick(DECIDED)
+    ask = agency.only_ask()
+    assert (ask["status"], ask["channel"]) == ("pending_review", "sms")
+    page = signed_in(agency)
+    target = f"/contacts/{client_id(agency)}"
+    shown = page.get(target).text
+    assert "Texts: <strong>not recorded</strong>" in shown and "Record consent" in shown
+
+    wording = "Yes, you can text me about referrals at this number."
+    with clock.frozen(at("2026-11-26T15:05:00Z")):
+        response = page.post(
+            target + "/consent",
+            data={
+                "purpose": "sms",
+                "status": "granted",
+                "how": "phone",
+                "at": "2026-11-26T09:00",  # the agency's wall clock: Chicago
+                "wording": wording,
+                "number": "312-555-0123",
+                "staff_name": "Ana Ruiz",
+            },
+            follow_redirects=False,
+        )
+    assert response.status_code == 303
+    assert response.headers["location"].startswith(target + "?done=")
+    shown = page.get(response.headers["location"]).text
+    assert "Recorded: Dana Reyes agreed to texts about referrals." in shown
+    assert "Texts: <strong>granted</strong>" in shown and "Ana Ruiz" in shown
+    [record] = [r for r in consent_of(agency)["records"] if r["purpose"] == "sms"]
+    assert (record["method"], record["at"], record["number"], record["wording"]) == (
+        "phone",
+        "2026-11-26T15:00:00+00:00",
+        "+13125550123",
+        wording,
+    )
+    approved = agency.post(f"/api/v1/asks/{ask['id']}/approve", {}, now="2026-11-26T15:10:00Z")
+    assert approved.status_code == 200, approved.text
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"purpose": "sms", "status": "granted", "how": "form"}, "wording"),
+        ({"purpose": "sms", "status": "granted", "how": "carrier pigeon"}, "Choose"),
+        ({"purpose": "sms", "status": "granted", "how": "phone", "at": "soon"}, "When"),
+    ],
+    ids=["no-wording", "unknown-method", "bad-time"],
+)
+def test_the_contact_page_consent_form_refuses_what_would_not_stand_and_changes_nothing(
+    agency: Agency, form: dict[str, str], message: str
+) -> None:
+    agency.feed(bind(client__consent={"sms": None, "email": False}), now=IMPORTED)
+    page = signed_in(agency)
+    target = f"/contacts/{client_id(agency)}"
+    before = consent_of(agency)
+    with clock.frozen(at("2026-11-26T15:05:00Z")):
+        response = page.post(target + "/consent", data=form, follow_redirects=False)
+    assert response.headers["location"].startswith(target + "?error=")
+    assert message in unquote(response.headers["location"])
+    assert consent_of(agency) == before
 
 
 @pytest.mark.usefixtures("sent")

@@ -43,3 +43,35 @@ def test_a_repeat_click_task_is_worked_and_marked_done(live_server, page, agency
     card.locator("button:has-text('Mark done')").click()
     page.locator("text=No open tasks.").wait_for()
     clock.pin(None)
+
+
+def test_consent_taken_on_the_phone_is_recorded_on_a_phone_and_the_ask_approved(  # type: ignore[no-untyped-def]
+    live_server, page, agency
+) -> None:
+    """Dana's texts consent is not recorded, so her ask waits. A CSR, on a phone-sized
+    screen, records the consent she gives on a call; the ask can then be approved."""
+    agency.feed(bind(client__consent={"sms": None, "email": False}), now="2026-11-25T22:00:00Z")
+    agency.tick("2026-11-25T23:00:00Z")
+    ask = agency.only_ask()
+    clock.pin(at("2026-11-26T15:05:00Z"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server.url)
+    page.goto(live_server.url + "/contacts")
+    page.click("text=Dana Reyes")
+    assert "Texts: not recorded" in page.locator("#consent").inner_text()
+    form = page.locator("form[action$='/consent']")
+    form.locator("select[name=purpose]").select_option("sms")
+    form.locator("select[name=how]").select_option("phone")
+    form.locator("textarea[name=wording]").fill("Yes, text me about referrals.")
+    form.locator("button:has-text('Record consent')").click()
+    page.locator("text=Recorded: Dana Reyes agreed to texts about referrals.").wait_for()
+    assert "Texts: granted" in page.locator("#consent").inner_text()
+    overflow = "document.documentElement.scrollWidth > window.innerWidth"
+    assert not page.evaluate(overflow), "the page fits a phone's width"
+    page.goto(f"{live_server.url}/asks/{ask['id']}")
+    page.click("button:has-text('Approve')")
+    page.locator(f"text=Ask {ask['id']} approved.").wait_for()
+    approved = agency.ask(ask["id"])
+    assert approved["status"] == "scheduled"
+    assert approved["draft"]["edited"] is False, "approved as drafted, not an edit"
+    clock.pin(None)

@@ -63,14 +63,16 @@ def ask_list(request: Request, session: DbSession, status: str = "") -> HTMLResp
 
 
 @router.get("/asks/{ask_id}", response_class=HTMLResponse)
-def ask_detail(request: Request, session: DbSession, ask_id: int, error: str = "") -> HTMLResponse:
+def ask_detail(
+    request: Request, session: DbSession, ask_id: int, error: str = "", done: str = ""
+) -> HTMLResponse:
     user = page_user(request, session)
     ask = repository.get(session, ask_id)
     if ask is None:
         raise HTTPException(404, "no such ask")
     zone = load_settings(session).agency.timezone
     shown = review.read(session, ask, timeline=True)
-    return render(request, "ask.html", user, ask=shown, zone=zone, error=error)
+    return render(request, "ask.html", user, ask=shown, zone=zone, error=error, done=done)
 
 
 def _back(request: Request, ask_id: int, *, done: str = "", error: str = "") -> RedirectResponse:
@@ -89,6 +91,8 @@ def approve(
     body: str | None = Form(None),
 ) -> RedirectResponse:
     user = page_user(request, session)
+    # A browser sends a textarea's line breaks as CRLF: the draft's own are LF.
+    body = body.replace("\r\n", "\n") if body is not None else None
     current = repository.get(session, ask_id)
     edited = current is not None and (
         (body is not None and body.strip() != current.draft_body.strip())

@@ -1,14 +1,19 @@
-"""Contacts: the client list, each client's timeline and consent (with its proof), and
-recording a revocation a client made by phone or in person."""
+"""Contacts: the client list, each client's timeline and consent (with its proof),
+recording consent a client gave or refused (a signed application, a form, on the phone),
+and recording a revocation a client made by phone or in person."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 
 from referral_engine import clock
+from referral_engine.agency.service import load_settings
 from referral_engine.contacts import consent, repository
 from referral_engine.contacts import timeline as timelines
 from referral_engine.contacts.models import Client, ConsentMethod, ConsentPurpose, ConsentStatus
@@ -25,6 +30,21 @@ REVOCATION_METHODS = {
     "letter": "By letter",
 }
 REVOCATION_CHANNELS = {"sms": "Texts", "email": "Email", "all": "Texts and email"}
+# Consent a client gives or refuses: for what, and how it reached us.
+CONSENT_PURPOSES = {
+    "sms": "Texts about referrals",
+    "email": "Email about referrals",
+    "publicity": "Being thanked by name in public",
+}
+CONSENT_ANSWERS = {"granted": "Yes, they agreed", "refused": "No, they declined"}
+CONSENT_METHODS = {
+    "signed_application": "Signed application",
+    "form": "A form they filled in (paper or web)",
+    "phone": "On the phone",
+    "in_person": "In person",
+    "email": "By email to me",
+    "letter": "By letter",
+}
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,6 +78,9 @@ def contact_detail(
         consent_history=consent.history(session, client_id=client.id),
         methods=REVOCATION_METHODS,
         channels=REVOCATION_CHANNELS,
+        consent_purposes=CONSENT_PURPOSES,
+        consent_answers=CONSENT_ANSWERS,
+        consent_methods=CONSENT_METHODS,
         done=done,
         error=error,
     )
@@ -95,6 +118,59 @@ def record_revocation(
         return _back(client_id, error=str(exc))
     stopped = REVOCATION_CHANNELS[channel].lower()
     return _back(client_id, done=f"Recorded: {client.display_name} gets no more {stopped}.")
+
+
+@router.post("/contacts/{client_id}/consent")
+def record_consent(
+    request: Request,
+    session: DbSession,
+    client_id: int,
+    purpose: str = Form(""),
+    status: str = Form(""),
+    how: str = Form(""),
+    at: str = Form(""),
+    wording: str = Form(""),
+    number: str = Form(""),
+    staff_name: str = Form(""),
+) -> RedirectResponse:
+    """Consent the client gave or refused, with its proof: when (the agency's wall clock;
+    empty means now), how, the wording they saw or heard, the number it covers and who
+    took it. Open asks follow at once: one waiting for consent can then be approved."""
+    user = page_user(request, session)
+    client = _client(session, client_id)
+    if (
+        purpose not in CONSENT_PURPOSES
+        or status not in CONSENT_ANSWERS
+        or how not in CONSENT_METHODS
+    ):
+        return _back(client_id, error="Choose what the consent is for, their answer and how.")
+    given_at = None
+    if at.strip():
+        zone = ZoneInfo(load_settings(session).agency.timezone)
+        try:
+            local = datetime.fromisoformat(at.strip())  # a datetime-local field
+        except ValueError:
+            return _back(client_id, error="When: a date and time, e.g. 2026-11-20 14:30.")
+        given_at = local if local.tzinfo else local.replace(tzinfo=zone)
+    method = ConsentMethod(how)
+    try:
+        body = ConsentCreate(
+            purpose=ConsentPurpose(purpose),
+            status=ConsentStatus(status),
+            method=method,
+            at=given_at,
+            wording=wording.strip() or None,
+            number=(number.strip() or None) if purpose == "sms" else None,
+            staff_name=(staff_name.strip() or None) if method in consent.STAFF_METHODS else None,
+        )
+        record_statement(session, client=client, body=body, user=user, now=clock.now())
+    except ValidationError as exc:
+        return _back(client_id, error="; ".join(str(e["msg"]) for e in exc.errors()))
+    except consent.BadConsent as exc:
+        return _back(client_id, error=str(exc))
+    answer = "agreed to" if status == "granted" else "declined"
+    what = CONSENT_PURPOSES[purpose].lower()
+    return _back(client_id, done=f"Recorded: {client.display_name} {answer} {what}.")
 
 
 def _client(session: DbSession, client_id: int) -> Client:
