@@ -254,6 +254,9 @@ class ProviderSettings(BaseSettings):
     imap_url: str = ""
     # How long an ask may stay "sending" before recovery treats its sender as stopped.
     send_lease_seconds: int = 600
+    # The largest request body read: one event (and any other request), and a batch.
+    max_event_bytes: int = Field(1_000_000, ge=1_000)
+    max_batch_bytes: int = Field(10_000_000, ge=1_000)
     # DKIM signing of every outgoing email (all three unset: no signature). The key is
     # read from its file when mail is sent; it is never stored in the database.
     dkim_selector: str = ""

@@ -13,12 +13,13 @@ from referral_engine.events import service as events
 from referral_engine.events.models import Outcome
 from referral_engine.events.schemas import EventIn
 from referral_engine.events.webhooks import WebhookRefused, verify
+from referral_engine.settings import provider_settings
 from referral_engine.web.deps import ApiUser, DbSession, Settings
+from referral_engine.web.edge import too_large
 from referral_engine.web.problems import Problem, problem_response
 
 router = APIRouter()
 
-MAX_BODY = 1_000_000
 _EVENT_BODY = {
     "requestBody": {
         "required": True,
@@ -45,13 +46,20 @@ def _rejected(result: events.IngestResult, path: str) -> JSONResponse:
     )
 
 
-async def _body(request: Request) -> str:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise Problem(
-            413, "Event too large", f"an event may be at most {MAX_BODY} bytes", kind="too-large"
+KEPT_NOTE = "the start of the input is kept; list it with GET /api/v1/events?outcome=rejected"
+
+
+def _too_large(size: int, path: str, *, kept: bool) -> JSONResponse:
+    limit = provider_settings().max_event_bytes
+    detail = (
+        f"the body is {size:,} bytes or more; an event may be at most {limit:,} bytes "
+        "(REFERRAL_MAX_EVENT_BYTES)"
+    )
+    if kept:
+        return problem_response(
+            413, "Event too large", detail, kind="too-large", instance=path, note=KEPT_NOTE
         )
-    return raw.decode("utf-8", errors="replace")
+    return problem_response(413, "Event too large", detail, kind="too-large", instance=path)
 
 
 @router.post("/api/v1/events", status_code=202, openapi_extra=_EVENT_BODY, tags=["events"])
@@ -59,7 +67,15 @@ async def post_event(
     request: Request, user: ApiUser, session: DbSession, settings: Settings
 ) -> JSONResponse:
     """Ingest one canonical event. A repeat of (source, id) answers "duplicate"."""
-    raw = events.RawEvent.from_json_text(await _body(request), channel="api", source="api")
+    body = (await request.body()).decode("utf-8", errors="replace")
+    oversize = too_large(request)
+    if oversize is not None:
+        # Kept as a rejected input (its start), like any event that cannot be read.
+        raw = events.RawEvent(body=body, channel="api", source="api")
+        raw.errors.append(events.FieldError("body", f"too large: {oversize:,} bytes or more"))
+        events.ingest_retrying(session, inputs=[raw], settings=settings, now=clock.now())
+        return _too_large(oversize, request.url.path, kept=True)
+    raw = events.RawEvent.from_json_text(body, channel="api", source="api")
     [result] = events.ingest_retrying(session, inputs=[raw], settings=settings, now=clock.now())
     if result.outcome == Outcome.rejected:
         return _rejected(result, request.url.path)
@@ -80,6 +96,10 @@ async def post_signed_event(
             kind="unknown-source",
         )
     body = await request.body()
+    oversize = too_large(request)
+    if oversize is not None:
+        # Unverifiable (the body was cut off) and unauthenticated: refused, not kept.
+        return _too_large(oversize, request.url.path, kept=False)
     try:
         verified = verify(
             secret=configured.webhook_secret,

@@ -9,7 +9,6 @@ skips keys already stored, so two processes racing with the same event store it 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import normalize_context
 from referral_engine.contacts import service as contacts
-from referral_engine.events import repository
+from referral_engine.events import jsontext, repository
 from referral_engine.events.models import Outcome
 from referral_engine.events.schemas import EventIn
 from referral_engine.jobs import service as jobs
@@ -61,11 +60,9 @@ class RawEvent:
     def from_json_text(cls, body: str, **kwargs: Any) -> RawEvent:
         raw = cls(body=body, **kwargs)
         try:
-            value = json.loads(body)
-        except json.JSONDecodeError as exc:
-            raw.errors.append(
-                FieldError("body", f"not valid JSON: {exc.msg} at column {exc.colno}")
-            )
+            value = jsontext.loads(body)
+        except jsontext.JsonRefused as exc:
+            raw.errors.append(FieldError("body", str(exc)))
             return raw
         if not isinstance(value, dict):
             raw.errors.append(FieldError("body", "an event must be a JSON object"))

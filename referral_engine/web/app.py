@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from referral_engine import __version__
 from referral_engine.asks.endpoints import router as asks_router
@@ -13,8 +13,10 @@ from referral_engine.events.endpoints import router as events_router
 from referral_engine.referrals.endpoints import router as referrals_router
 from referral_engine.replies.endpoints import router as replies_router
 from referral_engine.reports.endpoints import router as reports_router
+from referral_engine.settings import provider_settings
 from referral_engine.tasks.endpoints import router as tasks_router
 from referral_engine.web import problems
+from referral_engine.web.edge import EdgeLimits, check_integers
 from referral_engine.web.pages.views import mount_pages
 
 
@@ -23,8 +25,13 @@ def create_app(db_url: str) -> FastAPI:
         title="Referral Engine",
         version=__version__,
         description="Turns the warmest moments of a client relationship into referrals.",
+        dependencies=[Depends(check_integers)],
     )
     app.state.db_url = normalize_url(db_url)
+    env = provider_settings()
+    app.add_middleware(
+        EdgeLimits, max_event_bytes=env.max_event_bytes, max_batch_bytes=env.max_batch_bytes
+    )
     problems.install(app)
     app.include_router(events_router)
     app.include_router(asks_router)

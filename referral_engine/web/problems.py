@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -90,6 +91,32 @@ def install(app: FastAPI) -> None:
             kind="invalid-request",
             instance=request.url.path,
             errors=errors,
+        )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # SQLite raises OverflowError for an integer over 64 bits; PostgreSQL a DataError
+        # ("out of range") for one over its column. Anything else is the server's fault.
+        if isinstance(exc, DataError) and "out of range" not in str(exc.orig):
+            return await _unexpected(request, exc)
+        return problem_response(
+            422,
+            "Invalid request",
+            "a number in the request is out of range",
+            kind="invalid-request",
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Logged by the server with its traceback; the client gets problem+json, no details.
+        return problem_response(
+            500,
+            "Internal error",
+            "the server failed to answer this request; it has been logged",
+            kind="internal-error",
+            instance=request.url.path,
         )
 
     @app.exception_handler(StarletteHTTPException)
