@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from referral_engine import clock
-from referral_engine.events import repository
+from referral_engine.events import jsontext, repository
 from referral_engine.events import service as events
 from referral_engine.events.models import Outcome
 from referral_engine.events.schemas import EventIn
@@ -80,6 +81,100 @@ async def post_event(
     if result.outcome == Outcome.rejected:
         return _rejected(result, request.url.path)
     return _accepted(result)
+
+
+MAX_BATCH_EVENTS = 1000
+_BATCH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "maxItems": MAX_BATCH_EVENTS,
+                    "items": EventIn.model_json_schema(),
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/api/v1/events:batch", openapi_extra=_BATCH_BODY, tags=["events"])
+async def post_events_batch(
+    request: Request, user: ApiUser, session: DbSession, settings: Settings
+) -> JSONResponse:
+    """Ingest up to 1,000 canonical events in one request: a JSON array. Each event is
+    accepted, a duplicate or rejected on its own (a rejected one is kept, as always); the
+    answer lists each outcome in the order sent, with the counts."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    now = clock.now()
+    oversize = too_large(request)
+    refusal: str | None = None
+    items: Any = None
+    if oversize is not None:
+        refusal = f"too large: {oversize:,} bytes or more"
+    else:
+        try:
+            items = jsontext.loads(body)
+        except jsontext.JsonRefused as exc:
+            refusal = str(exc)
+        else:
+            if not isinstance(items, list):
+                refusal = "a batch is a JSON array of events"
+            elif len(items) > MAX_BATCH_EVENTS:
+                refusal = (
+                    f"a batch holds at most {MAX_BATCH_EVENTS:,} events; this one {len(items):,}"
+                )
+    if refusal is not None:
+        # The batch as a whole cannot be read: kept (its start) as one rejected input.
+        raw = events.RawEvent(body=body, channel="api", source="api")
+        raw.errors.append(events.FieldError("body", refusal))
+        events.ingest_retrying(session, inputs=[raw], settings=settings, now=now)
+        if oversize is not None:
+            limit = provider_settings().max_batch_bytes
+            return problem_response(
+                413,
+                "Batch too large",
+                f"the body is {oversize:,} bytes or more; a batch may be at most {limit:,} "
+                "bytes (REFERRAL_MAX_BATCH_BYTES)",
+                kind="too-large",
+                instance=request.url.path,
+                note=KEPT_NOTE,
+            )
+        return problem_response(
+            422,
+            "Invalid batch",
+            refusal,
+            kind="invalid-batch",
+            instance=request.url.path,
+            note=KEPT_NOTE,
+        )
+    raws = [_batch_item(item) for item in items]
+    results = events.ingest_retrying(session, inputs=raws, settings=settings, now=now)
+    counts = {outcome.value: 0 for outcome in Outcome}
+    answers = []
+    for index, result in enumerate(results):
+        counts[result.outcome.value] += 1
+        answer: dict[str, Any] = {
+            "index": index,
+            "event_id": result.event_key,
+            "status": result.outcome.value,
+        }
+        if result.outcome == Outcome.rejected:
+            answer["errors"] = [e.as_dict() for e in result.errors]
+        answers.append(answer)
+    return JSONResponse({**counts, "results": answers}, status_code=200)
+
+
+def _batch_item(item: Any) -> events.RawEvent:
+    """One element of a batch as a raw input: kept as its own JSON text."""
+    raw = events.RawEvent(body=json.dumps(item, ensure_ascii=False), channel="api", source="api")
+    if isinstance(item, dict):
+        raw.parsed = item
+    else:
+        raw.errors.append(events.FieldError("body", "an event must be a JSON object"))
+    return raw
 
 
 @router.post("/hooks/events/{source}", status_code=202, openapi_extra=_EVENT_BODY, tags=["events"])
