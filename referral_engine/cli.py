@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from referral_engine import clock
+from referral_engine.asks.cli import asks_app, templates_app
+from referral_engine.console import ReportFormat, err, fail, out, state
+from referral_engine.contacts.cli import consent_app
+from referral_engine.referrals.cli import referrals_app
+from referral_engine.replies.cli import replies_app
+from referral_engine.reports.cli import report_app
 from referral_engine.settings import DEFAULT_DB_URL
 
 app = typer.Typer(
@@ -21,24 +25,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-report_app = typer.Typer(help="Numbers: the weekly report.", no_args_is_help=True)
-app.add_typer(report_app, name="report")
-
-out = Console()
-err = Console(stderr=True)
-
-
-class State:
-    db_url: str = DEFAULT_DB_URL
-
-
-state = State()
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print a clear message and exit (2: bad usage or input, 1: runtime failure)."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 @app.callback()
@@ -211,12 +197,6 @@ def import_(
         raise typer.Exit(2)
 
 
-class ReportFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
 @app.command()
 def events(
     rejected: Annotated[bool, typer.Option("--rejected", help="List rejected inputs.")] = False,
@@ -276,25 +256,6 @@ def events(
     out.print(table)
 
 
-@report_app.command("weekly")
-def report_weekly(
-    week: Annotated[
-        str | None, typer.Option(help="ISO week, e.g. 2026-W48 (default: now).", show_default=False)
-    ] = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.table,
-) -> None:
-    """The weekly numbers."""
-    from referral_engine.reports.cli import print_weekly
-    from referral_engine.reports.service import BadWeek
-    from referral_engine.setup import require_schema
-
-    require_schema(state.db_url)
-    try:
-        print_weekly(state.db_url, week=week, fmt=fmt.value, console=out)
-    except BadWeek as exc:
-        fail(str(exc))
-
-
 @app.command()
 def demo(
     weeks: Annotated[int, typer.Option(min=1, max=52, help="Weeks of agency life to run.")] = 6,
@@ -315,12 +276,7 @@ def demo(
         serve_app(state.db_url, host=host, port=port, worker=True)
 
 
-import referral_engine.reports.cli  # noqa: E402, F401 - adds report sources, funnel, roi, digest
-from referral_engine.asks.cli import asks_app, templates_app  # noqa: E402 - after `app`
-from referral_engine.contacts.cli import consent_app  # noqa: E402
-from referral_engine.referrals.cli import referrals_app  # noqa: E402
-from referral_engine.replies.cli import replies_app  # noqa: E402
-
+app.add_typer(report_app, name="report")
 app.add_typer(asks_app, name="asks")
 app.add_typer(templates_app, name="templates")
 app.add_typer(replies_app, name="replies")

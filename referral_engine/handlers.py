@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from referral_engine.events.service import PROCESS_EVENT
-from referral_engine.worker import handles
+from referral_engine.jobs.registry import handles
 
 
 @handles(PROCESS_EVENT)

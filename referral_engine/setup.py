@@ -60,7 +60,7 @@ def require_schema(url: str) -> None:
     """Migrate an initialized database; refuse (exit 2 upstream) one never initialized."""
     url = normalize_url(url)
     if "events" not in inspect(engine_for(url)).get_table_names():
-        from referral_engine.cli import fail
+        from referral_engine.console import fail
 
         fail(f"no Referral Engine database at {_display(url)}: run `referral init` first")
     migrate.upgrade(url)

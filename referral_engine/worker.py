@@ -11,42 +11,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
+import referral_engine.handlers  # noqa: F401 - importing it registers every area's handlers
 from referral_engine import clock
 from referral_engine.db import unit_of_work
 from referral_engine.jobs import service as jobs
+from referral_engine.jobs.registry import HANDLERS, RetryLater, handles
 
 if TYPE_CHECKING:
     from referral_engine.delivery.providers import Providers
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[Session, dict[str, Any], datetime], str | None]
-HANDLERS: dict[str, Handler] = {}
-
-
-def handles(kind: str) -> Callable[[Handler], Handler]:
-    """Register a handler for due work of ``kind`` ("area.verb_noun")."""
-
-    def register(handler: Handler) -> Handler:
-        HANDLERS[kind] = handler
-        return handler
-
-    return register
-
-
-class RetryLater(Exception):  # noqa: N818 - it is an instruction, not an error
-    """Raised by a handler whose work cannot be done yet; the job runs again at ``at``."""
-
-    def __init__(self, at: datetime, reason: str) -> None:
-        super().__init__(reason)
-        self.at = at
 
 
 @dataclass
@@ -69,11 +47,6 @@ class TickReport:
         self.retried += other.retried
 
 
-def _load_handlers() -> None:
-    # Importing the areas registers their handlers.
-    import referral_engine.handlers  # noqa: F401
-
-
 def run_due(
     url: str,
     *,
@@ -83,7 +56,6 @@ def run_due(
     providers: Providers | None = None,
 ) -> TickReport:
     """Run every job due at ``now`` (including work that running it makes due), then return."""
-    _load_handlers()
     report = TickReport()
     for _ in range(max_batches):
         at = now or clock.now()

@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from referral_engine import clock
+from referral_engine.console import fail, out, state
 from referral_engine.users.models import User
 
 asks_app = typer.Typer(help="Asks: list, explain, approve, defer, decline.", no_args_is_help=True)
@@ -30,7 +31,6 @@ def _reviewer(session: Session, email: str | None) -> User:
     """The person acting from the terminal: ``--as EMAIL``, else the first admin."""
     from sqlalchemy import select
 
-    from referral_engine.cli import fail
     from referral_engine.users import service as users
     from referral_engine.users.models import Role
 
@@ -50,7 +50,6 @@ def _reviewer(session: Session, email: str | None) -> User:
 def _review(action: str, ask_id: int, reviewer: str | None, **kwargs: object) -> None:
     from referral_engine.asks import review
     from referral_engine.asks import service as asks
-    from referral_engine.cli import fail, out, state
     from referral_engine.db import unit_of_work
     from referral_engine.setup import require_schema
 
@@ -79,7 +78,6 @@ def list_asks(
     """Asks with status, channel, time and the reasons that decided them."""
     from referral_engine.asks import review
     from referral_engine.asks.models import AskStatus
-    from referral_engine.cli import fail, out, state
     from referral_engine.db import unit_of_work
     from referral_engine.setup import require_schema
 
@@ -114,7 +112,6 @@ def show(
 ) -> None:
     """One ask: reasons, draft and timeline."""
     from referral_engine.asks import repository, review
-    from referral_engine.cli import fail, out, state
     from referral_engine.db import unit_of_work
     from referral_engine.setup import require_schema
 
@@ -159,7 +156,6 @@ def approve(
     ] = None,
 ) -> None:
     """Approve a pending ask, optionally with an edited draft."""
-    from referral_engine.cli import fail
 
     body = None
     if body_file is not None:
@@ -177,7 +173,6 @@ def defer(
     reviewer: Annotated[str | None, typer.Option("--as", help=AS_HELP)] = None,
 ) -> None:
     """Send later: at --until, or the first allowed send time after it."""
-    from referral_engine.cli import fail
 
     try:
         instant = clock.parse_instant(until)
@@ -201,7 +196,6 @@ def list_templates() -> None:
     """Every template key, marked where the agency saved its own wording."""
     from referral_engine.asks import repository
     from referral_engine.asks.drafts import default_templates
-    from referral_engine.cli import out, state
     from referral_engine.db import unit_of_work
     from referral_engine.setup import require_schema
 
@@ -220,7 +214,6 @@ def set_template(
     """Save the agency's wording for KEY; refused now if it uses an unknown variable."""
     from referral_engine.asks.compose import save_template
     from referral_engine.asks.drafts import TemplateError
-    from referral_engine.cli import fail, out, state
     from referral_engine.db import unit_of_work
     from referral_engine.setup import require_schema
 

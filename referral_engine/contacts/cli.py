@@ -15,6 +15,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from referral_engine import clock
+from referral_engine.console import fail, out, state
 from referral_engine.contacts.models import Client
 
 consent_app = typer.Typer(
@@ -54,7 +55,6 @@ def revoke(
 
     The client is opted out of the channel at once, on every number and address of the
     agency, and their open asks there stop."""
-    from referral_engine.cli import fail, out, state
     from referral_engine.contacts import consent
     from referral_engine.contacts.models import ConsentMethod, ConsentPurpose, ConsentStatus
     from referral_engine.contacts.schemas import ConsentCreate
@@ -101,7 +101,6 @@ def show(
     """Show a client's consent per channel and every statement that proves it.
 
     Newest first: when, what, how, who and in their words."""
-    from referral_engine.cli import out, state
     from referral_engine.contacts import consent
     from referral_engine.contacts.models import ConsentPurpose
     from referral_engine.db import unit_of_work
@@ -132,7 +131,6 @@ def show(
 def _client(session: Session, text: str) -> Client:
     """The one client CLIENT names; exits 2 when none or several match."""
     from referral_engine.agency.service import load_settings
-    from referral_engine.cli import fail
     from referral_engine.contacts import repository
     from referral_engine.events.schemas import to_e164
 

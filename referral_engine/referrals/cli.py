@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from referral_engine import clock
+from referral_engine.console import fail, out, state
 
 referrals_app = typer.Typer(help="Referrals: list them, move them along.", no_args_is_help=True)
 
@@ -20,7 +21,6 @@ def list_referrals(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
 ) -> None:
     """Referrals, newest first, with their source, status and tags."""
-    from referral_engine.cli import fail, out, state
     from referral_engine.db import unit_of_work
     from referral_engine.referrals import repository, views
     from referral_engine.referrals.models import ReferralStatus
@@ -72,7 +72,6 @@ def set_status(
     from pydantic import ValidationError
 
     from referral_engine.asks.cli import _reviewer
-    from referral_engine.cli import fail, out, state
     from referral_engine.db import unit_of_work
     from referral_engine.referrals import rules, updates
     from referral_engine.referrals.schemas import ReferralUpdate

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from referral_engine import clock
+from referral_engine.console import fail, out, state
 
 replies_app = typer.Typer(
     help="Replies: read email replies (.eml files, IMAP).", no_args_is_help=True
@@ -19,7 +20,6 @@ def import_eml(
     files: Annotated[list[Path], typer.Argument(help="One or more .eml files.")],
 ) -> None:
     """Read email replies saved as .eml files; each is matched to its ask and routed."""
-    from referral_engine.cli import fail, out, state
     from referral_engine.db import unit_of_work
     from referral_engine.replies.service import receive_email
     from referral_engine.setup import require_schema
@@ -46,7 +46,6 @@ def import_eml(
 @replies_app.command("poll")
 def poll() -> None:
     """Read new replies from the mailbox in REFERRAL_IMAP_URL once."""
-    from referral_engine.cli import fail, out, state
     from referral_engine.replies.imap import MailboxError
     from referral_engine.replies.mailbox import MailboxNotConfigured, poll_mailbox
     from referral_engine.setup import require_schema

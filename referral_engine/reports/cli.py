@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from referral_engine import clock
 from referral_engine.agency.service import load_settings
-from referral_engine.cli import ReportFormat, fail, out, report_app, state
+from referral_engine.console import ReportFormat, fail, out, state
 from referral_engine.db import unit_of_work
 from referral_engine.referrals.recognition import InvalidQuarter, Quarter, agency_zone
 from referral_engine.reports import service as reports
@@ -34,6 +34,8 @@ from referral_engine.reports.sources import (
 )
 from referral_engine.reports.top_referrers import top_referrers
 from referral_engine.setup import require_schema
+
+report_app = typer.Typer(help="Numbers: the weekly report and the rest.", no_args_is_help=True)
 
 
 def print_weekly(url: str, *, week: str | None, fmt: str, console: Console) -> None:
@@ -310,4 +312,19 @@ def _run(show: Callable[[], None]) -> None:
     try:
         show()
     except (BadWeek, BadPeriod, BadGrouping, NoPrincipal, InvalidQuarter) as exc:
+        fail(str(exc))
+
+
+@report_app.command("weekly")
+def report_weekly(
+    week: Annotated[
+        str | None, typer.Option(help="ISO week, e.g. 2026-W48 (default: now).", show_default=False)
+    ] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.table,
+) -> None:
+    """The weekly numbers."""
+    require_schema(state.db_url)
+    try:
+        print_weekly(state.db_url, week=week, fmt=fmt.value, console=out)
+    except BadWeek as exc:
         fail(str(exc))

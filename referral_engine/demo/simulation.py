@@ -25,8 +25,8 @@ from rich.table import Table
 from referral_engine import clock
 from referral_engine.agency.service import load_settings, save_settings
 from referral_engine.db import normalize_url, unit_of_work
-from referral_engine.demo_network import DemoNetwork, DemoProviders
-from referral_engine.demo_people import (
+from referral_engine.demo.network import DemoNetwork, DemoProviders
+from referral_engine.demo.people import (
     ask_outcomes,
     print_asks,
     print_replies,
@@ -34,7 +34,7 @@ from referral_engine.demo_people import (
     work_review_queue,
     work_tasks,
 )
-from referral_engine.demo_referrals import Pipeline, partner_referral
+from referral_engine.demo.referrals import Pipeline, partner_referral
 from referral_engine.events.service import RawEvent, ingest_retrying
 from referral_engine.reports import service as reports
 from referral_engine.settings import AgencySettings
