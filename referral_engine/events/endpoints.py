@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from referral_engine import clock
@@ -47,6 +47,21 @@ def _rejected(result: events.IngestResult, path: str) -> JSONResponse:
     )
 
 
+async def _raw_bytes(request: Request) -> bytes:
+    """The body as sent (the edge already cut an oversized one short)."""
+    return await request.body()
+
+
+async def _raw_body(request: Request) -> str:
+    return (await request.body()).decode("utf-8", errors="replace")
+
+
+# An async dependency reads the body; the routes themselves are sync, so their database
+# work runs in a worker thread: a row lock held by another request's transaction never
+# blocks the event loop (which that transaction's commit needs).
+RawBody = Annotated[str, Depends(_raw_body)]
+RawBytes = Annotated[bytes, Depends(_raw_bytes)]
+
 KEPT_NOTE = "the start of the input is kept; list it with GET /api/v1/events?outcome=rejected"
 
 
@@ -64,11 +79,10 @@ def _too_large(size: int, path: str, *, kept: bool) -> JSONResponse:
 
 
 @router.post("/api/v1/events", status_code=202, openapi_extra=_EVENT_BODY, tags=["events"])
-async def post_event(
-    request: Request, user: ApiUser, session: DbSession, settings: Settings
+def post_event(
+    request: Request, body: RawBody, user: ApiUser, session: DbSession, settings: Settings
 ) -> JSONResponse:
     """Ingest one canonical event. A repeat of (source, id) answers "duplicate"."""
-    body = (await request.body()).decode("utf-8", errors="replace")
     oversize = too_large(request)
     if oversize is not None:
         # Kept as a rejected input (its start), like any event that cannot be read.
@@ -101,13 +115,12 @@ _BATCH_BODY = {
 
 
 @router.post("/api/v1/events:batch", openapi_extra=_BATCH_BODY, tags=["events"])
-async def post_events_batch(
-    request: Request, user: ApiUser, session: DbSession, settings: Settings
+def post_events_batch(
+    request: Request, body: RawBody, user: ApiUser, session: DbSession, settings: Settings
 ) -> JSONResponse:
     """Ingest up to 1,000 canonical events in one request: a JSON array. Each event is
     accepted, a duplicate or rejected on its own (a rejected one is kept, as always); the
     answer lists each outcome in the order sent, with the counts."""
-    body = (await request.body()).decode("utf-8", errors="replace")
     now = clock.now()
     oversize = too_large(request)
     refusal: str | None = None
@@ -178,8 +191,8 @@ def _batch_item(item: Any) -> events.RawEvent:
 
 
 @router.post("/hooks/events/{source}", status_code=202, openapi_extra=_EVENT_BODY, tags=["events"])
-async def post_signed_event(
-    source: str, request: Request, session: DbSession, settings: Settings
+def post_signed_event(
+    source: str, request: Request, body: RawBytes, session: DbSession, settings: Settings
 ) -> JSONResponse:
     """Ingest one event signed with the source's Standard Webhooks secret."""
     configured = settings.sources.get(source)
@@ -190,7 +203,6 @@ async def post_signed_event(
             f"no signed source {source!r} is configured",
             kind="unknown-source",
         )
-    body = await request.body()
     oversize = too_large(request)
     if oversize is not None:
         # Unverifiable (the body was cut off) and unauthenticated: refused, not kept.
