@@ -362,8 +362,10 @@ def _recheck_consent(
     session: Session, client: Client, settings: AgencySettings, book: Rulebook, now: datetime
 ) -> str:
     """A consent change: an open ask whose channel may no longer be used moves to the
-    other usable channel (with a new draft), or is suppressed."""
-    facts = client_facts(session, client, now=now)
+    other usable channel (with a new draft), or is suppressed. Run for every event, so it
+    reads only the client's row and their open asks: how a client may be reached is all
+    the channel choice needs."""
+    facts = rules.ClientFacts.contact(client)
     changed = 0
     for ask in asks.open_asks(session, client_id=client.id):
         if ask.channel and rules.channel_refusal(facts, ask.channel) is None:
