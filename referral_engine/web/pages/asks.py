@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -17,7 +15,7 @@ from referral_engine.asks.models import AskStatus
 from referral_engine.users.models import Role
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import reward_pages
-from referral_engine.web.pages.views import page_user, render
+from referral_engine.web.pages.views import agency_instant, page_user, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -117,11 +115,8 @@ def defer(
     request: Request, session: DbSession, ask_id: int, until: str = Form("")
 ) -> RedirectResponse:
     user = page_user(request, session)
-    zone = ZoneInfo(load_settings(session).agency.timezone)
     try:
-        # A datetime-local field: the agency's wall clock.
-        local = datetime.fromisoformat(until)
-        instant = local if local.tzinfo else local.replace(tzinfo=zone)
+        instant = agency_instant(session, until)
     except ValueError:
         return _back(request, ask_id, error="Pick a date and time to defer to.")
     try:

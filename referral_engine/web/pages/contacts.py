@@ -4,23 +4,20 @@ and recording a revocation a client made by phone or in person."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from referral_engine import clock
-from referral_engine.agency.service import load_settings
 from referral_engine.contacts import consent, repository
 from referral_engine.contacts import timeline as timelines
 from referral_engine.contacts.models import Client, ConsentMethod, ConsentPurpose, ConsentStatus
 from referral_engine.contacts.schemas import ConsentCreate
 from referral_engine.replies.statements import record_statement
 from referral_engine.web.deps import DbSession
-from referral_engine.web.pages.views import page_user, render
+from referral_engine.web.pages.views import agency_instant, page_user, render
 
 # How a client may tell a person they want no more messages (the form's choices).
 REVOCATION_METHODS = {
@@ -146,12 +143,10 @@ def record_consent(
         return _back(client_id, error="Choose what the consent is for, their answer and how.")
     given_at = None
     if at.strip():
-        zone = ZoneInfo(load_settings(session).agency.timezone)
         try:
-            local = datetime.fromisoformat(at.strip())  # a datetime-local field
+            given_at = agency_instant(session, at)
         except ValueError:
             return _back(client_id, error="When: a date and time, e.g. 2026-11-20 14:30.")
-        given_at = local if local.tzinfo else local.replace(tzinfo=zone)
     method = ConsentMethod(how)
     try:
         body = ConsentCreate(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
 from referral_engine import clock
-from referral_engine.agency.service import secret_key
+from referral_engine.agency.service import load_settings, secret_key
 from referral_engine.db import unit_of_work
 from referral_engine.users import service as users
 from referral_engine.users.models import User
@@ -47,6 +49,14 @@ def page_user(request: Request, session: Session) -> User:
     if user is None or not user.active:
         raise SignInRequired
     return user
+
+
+def agency_instant(session: Session, text: str) -> datetime:
+    """A datetime-local field's value, read on the agency's wall clock (an offset, when
+    given, wins); ValueError when it is not a date and time."""
+    local = datetime.fromisoformat(text.strip())
+    zone = ZoneInfo(load_settings(session).agency.timezone)
+    return local if local.tzinfo else local.replace(tzinfo=zone)
 
 
 def render(request: Request, name: str, user: User | None, **context: Any) -> HTMLResponse:
