@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from referral_engine import clock
 from referral_engine.events import jsontext, repository
@@ -14,7 +16,7 @@ from referral_engine.events import service as events
 from referral_engine.events.models import Outcome
 from referral_engine.events.schemas import EventIn
 from referral_engine.events.webhooks import WebhookRefused, verify
-from referral_engine.settings import provider_settings
+from referral_engine.settings import AgencySettings, provider_settings
 from referral_engine.web.deps import ApiUser, DbSession, Settings
 from referral_engine.web.edge import too_large
 from referral_engine.web.problems import Problem, problem_response
@@ -52,8 +54,8 @@ async def _raw_bytes(request: Request) -> bytes:
     return await request.body()
 
 
-async def _raw_body(request: Request) -> str:
-    return (await request.body()).decode("utf-8", errors="replace")
+async def _raw_body(raw: bytes = Depends(_raw_bytes)) -> str:
+    return raw.decode("utf-8", errors="replace")
 
 
 # An async dependency reads the body; the routes themselves are sync, so their database
@@ -65,17 +67,33 @@ RawBytes = Annotated[bytes, Depends(_raw_bytes)]
 KEPT_NOTE = "the start of the input is kept; list it with GET /api/v1/events?outcome=rejected"
 
 
-def _too_large(size: int, path: str, *, kept: bool) -> JSONResponse:
-    limit = provider_settings().max_event_bytes
-    detail = (
-        f"the body is {size:,} bytes or more; an event may be at most {limit:,} bytes "
-        "(REFERRAL_MAX_EVENT_BYTES)"
+def _too_large(
+    size: int, path: str, *, kept: bool, what: str = "event", limit: int | None = None
+) -> JSONResponse:
+    """413 for an event (or a batch) over its limit, saying whether its start is kept."""
+    setting = "REFERRAL_MAX_EVENT_BYTES" if what == "event" else "REFERRAL_MAX_BATCH_BYTES"
+    limit = limit if limit is not None else provider_settings().max_event_bytes
+    article = "an" if what == "event" else "a"
+    detail = f"the body is {size:,} bytes or more; {article} {what} may be at most {limit:,} bytes"
+    extensions: dict[str, Any] = {"note": KEPT_NOTE} if kept else {}
+    return problem_response(
+        413,
+        f"{what.capitalize()} too large",
+        f"{detail} ({setting})",
+        kind="too-large",
+        instance=path,
+        **extensions,
     )
-    if kept:
-        return problem_response(
-            413, "Event too large", detail, kind="too-large", instance=path, note=KEPT_NOTE
-        )
-    return problem_response(413, "Event too large", detail, kind="too-large", instance=path)
+
+
+def _keep_unreadable(
+    session: Session, settings: AgencySettings, *, body: str, reason: str, now: datetime
+) -> None:
+    """Keep an input that cannot be read as an event (its start, when cut off) as one
+    rejected raw input, like every input."""
+    raw = events.RawEvent(body=body, channel="api", source="api")
+    raw.errors.append(events.FieldError("body", reason))
+    events.ingest_retrying(session, inputs=[raw], settings=settings, now=now)
 
 
 @router.post("/api/v1/events", status_code=202, openapi_extra=_EVENT_BODY, tags=["events"])
@@ -85,10 +103,8 @@ def post_event(
     """Ingest one canonical event. A repeat of (source, id) answers "duplicate"."""
     oversize = too_large(request)
     if oversize is not None:
-        # Kept as a rejected input (its start), like any event that cannot be read.
-        raw = events.RawEvent(body=body, channel="api", source="api")
-        raw.errors.append(events.FieldError("body", f"too large: {oversize:,} bytes or more"))
-        events.ingest_retrying(session, inputs=[raw], settings=settings, now=clock.now())
+        reason = f"too large: {oversize:,} bytes or more"
+        _keep_unreadable(session, settings, body=body, reason=reason, now=clock.now())
         return _too_large(oversize, request.url.path, kept=True)
     raw = events.RawEvent.from_json_text(body, channel="api", source="api")
     [result] = events.ingest_retrying(session, inputs=[raw], settings=settings, now=clock.now())
@@ -141,20 +157,10 @@ def post_events_batch(
                 )
     if refusal is not None:
         # The batch as a whole cannot be read: kept (its start) as one rejected input.
-        raw = events.RawEvent(body=body, channel="api", source="api")
-        raw.errors.append(events.FieldError("body", refusal))
-        events.ingest_retrying(session, inputs=[raw], settings=settings, now=now)
+        _keep_unreadable(session, settings, body=body, reason=refusal, now=now)
         if oversize is not None:
             limit = provider_settings().max_batch_bytes
-            return problem_response(
-                413,
-                "Batch too large",
-                f"the body is {oversize:,} bytes or more; a batch may be at most {limit:,} "
-                "bytes (REFERRAL_MAX_BATCH_BYTES)",
-                kind="too-large",
-                instance=request.url.path,
-                note=KEPT_NOTE,
-            )
+            return _too_large(oversize, request.url.path, kept=True, what="batch", limit=limit)
         return problem_response(
             422,
             "Invalid batch",
