@@ -21,12 +21,15 @@ What callers may rely on:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from referral_engine.clock import as_utc
 from referral_engine.contacts.models import (
     Client,
     ConsentMethod,
@@ -120,81 +123,155 @@ def record(
     state already held, or the same statement word for word).
     Raises :class:`BadConsent` when the statement would not stand as proof.
     """
-    if statement.purpose == ConsentPurpose.sms and not statement.address and client:
-        statement = _with_address(statement, client.mobile)
-    if statement.purpose == ConsentPurpose.email and not statement.address and client:
-        statement = _with_address(statement, client.email)
-    check(statement, now=now)
-    note = statement.note
-    if client is not None and _already_recorded(session, client, statement):
-        return None
-    if client is not None and statement.purpose in MESSAGING:
-        if statement.method == ConsentMethod.imported and _repeats(client, statement):
-            return None
-        revoked = _revoked_at(session, client, statement.purpose)
-        note = _apply(client, statement, revoked_at=revoked) or note
-    row = ConsentRecord(
-        client_id=client.id if client is not None else None,
+    ledger = ConsentLedger(session, [client.id] if client is not None and client.id else [])
+    values = ledger.decide(
+        client=client,
         referral_id=referral_id,
-        purpose=statement.purpose,
-        status=statement.status,
-        method=statement.method,
-        given_at=statement.given_at,
-        recorded_at=now,
+        statement=statement,
         recorded_by_id=recorded_by_id,
-        staff_name=statement.staff_name,
-        source=statement.source,
-        wording=statement.wording,
-        address=statement.address,
-        note=note,
+        now=now,
     )
+    if values is None:
+        return None
+    row = ConsentRecord(**values)
     session.add(row)
     session.flush()
     return row
+
+
+Key = tuple[int, str, str, str, datetime, str | None, str | None]
+
+
+class ConsentLedger:
+    """What is on record for a set of clients, read in one query, and the statements
+    decided against it; :meth:`write` stores the new ones in one insert.
+
+    The import of a chunk of events records its clients' reported consent through one
+    ledger; :func:`record` is a ledger of one statement. The rules are the same.
+    """
+
+    def __init__(self, session: Session, client_ids: Iterable[int]) -> None:
+        self.session = session
+        self._known: set[Key] = set()
+        self._revoked: dict[tuple[int, str], datetime] = {}
+        self._rows: list[dict[str, Any]] = []
+        ids = sorted(set(client_ids))
+        for start in range(0, len(ids), 500):
+            for row in session.execute(
+                select(
+                    ConsentRecord.client_id,
+                    ConsentRecord.purpose,
+                    ConsentRecord.status,
+                    ConsentRecord.method,
+                    ConsentRecord.given_at,
+                    ConsentRecord.wording,
+                    ConsentRecord.address,
+                ).where(ConsentRecord.client_id.in_(ids[start : start + 500]))
+            ):
+                if row[0] is not None:
+                    self._remember(row[0], *row[1:])
+
+    def _remember(
+        self,
+        client_id: int,
+        purpose: str,
+        status: str,
+        method: str,
+        given_at: datetime,
+        wording: str | None,
+        address: str | None,
+    ) -> None:
+        self._known.add((client_id, purpose, status, method, as_utc(given_at), wording, address))
+        if status == ConsentStatus.revoked:
+            latest = self._revoked.get((client_id, purpose))
+            if latest is None or given_at > latest:
+                self._revoked[(client_id, purpose)] = as_utc(given_at)
+
+    def decide(
+        self,
+        *,
+        client: Client | None,
+        statement: ConsentStatement,
+        now: datetime,
+        referral_id: int | None = None,
+        recorded_by_id: int | None = None,
+    ) -> dict[str, Any] | None:
+        """Check ``statement`` and apply it to the client's columns; returns the record's
+        values, or None when it repeats what is on record. Raises :class:`BadConsent`."""
+        if statement.purpose == ConsentPurpose.sms and not statement.address and client:
+            statement = _with_address(statement, client.mobile)
+        if statement.purpose == ConsentPurpose.email and not statement.address and client:
+            statement = _with_address(statement, client.email)
+        check(statement, now=now)
+        note = statement.note
+        if client is not None and client.id is not None:
+            key: Key = (
+                client.id,
+                statement.purpose,
+                statement.status,
+                statement.method,
+                as_utc(statement.given_at),
+                statement.wording,
+                statement.address,
+            )
+            # The same statement (what, when, how, the words, the number) is on record
+            # already: every event from a source that keeps the signed application repeats it.
+            if key in self._known:
+                return None
+        if client is not None and statement.purpose in MESSAGING:
+            if statement.method == ConsentMethod.imported and _repeats(client, statement):
+                return None
+            revoked = None
+            if client.id is not None and state_of(client, statement.purpose) == "revoked":
+                revoked = self._revoked.get((client.id, statement.purpose))
+            note = _apply(client, statement, revoked_at=revoked) or note
+        values: dict[str, Any] = {
+            "client_id": client.id if client is not None else None,
+            "referral_id": referral_id,
+            "purpose": statement.purpose,
+            "status": statement.status,
+            "method": statement.method,
+            "given_at": statement.given_at,
+            "recorded_at": now,
+            "recorded_by_id": recorded_by_id,
+            "staff_name": statement.staff_name,
+            "source": statement.source,
+            "wording": statement.wording,
+            "address": statement.address,
+            "note": note,
+        }
+        if client is not None and client.id is not None:
+            self._remember(
+                client.id,
+                statement.purpose,
+                statement.status,
+                statement.method,
+                statement.given_at,
+                statement.wording,
+                statement.address,
+            )
+        return values
+
+    def add(self, *, client: Client, statement: ConsentStatement, now: datetime) -> bool:
+        """Decide ``statement`` and keep it for :meth:`write`; False when it repeats."""
+        values = self.decide(client=client, statement=statement, now=now)
+        if values is not None:
+            self._rows.append(values)
+        return values is not None
+
+    def write(self) -> None:
+        """Store every statement added since the last write, in one insert."""
+        if self._rows:
+            self.session.execute(insert(ConsentRecord), self._rows)
+            self._rows = []
 
 
 def _with_address(statement: ConsentStatement, address: str | None) -> ConsentStatement:
     return replace(statement, address=address)
 
 
-def _already_recorded(session: Session, client: Client, statement: ConsentStatement) -> bool:
-    """The same statement (what, when, how, the words, the number) is on record already:
-    every event from a source that keeps the signed application repeats it."""
-    if client.id is None:
-        return False
-    same = select(ConsentRecord.id).where(
-        ConsentRecord.client_id == client.id,
-        ConsentRecord.purpose == statement.purpose,
-        ConsentRecord.status == statement.status,
-        ConsentRecord.method == statement.method,
-        ConsentRecord.given_at == statement.given_at,
-    )
-    for column, value in (
-        (ConsentRecord.wording, statement.wording),
-        (ConsentRecord.address, statement.address),
-    ):
-        same = same.where(column.is_(None) if value is None else column == value)
-    return session.scalars(same.limit(1)).first() is not None
-
-
 def _repeats(client: Client, statement: ConsentStatement) -> bool:
     return state_of(client, statement.purpose) == statement.status
-
-
-def _revoked_at(session: Session, client: Client, purpose: ConsentPurpose) -> datetime | None:
-    if client.id is None or state_of(client, purpose) != ConsentStatus.revoked:
-        return None
-    rows = session.scalars(
-        select(ConsentRecord.given_at)
-        .where(
-            ConsentRecord.client_id == client.id,
-            ConsentRecord.purpose == purpose,
-            ConsentRecord.status == ConsentStatus.revoked,
-        )
-        .order_by(ConsentRecord.given_at.desc())
-        .limit(1)
-    ).all()
-    return rows[0] if rows else None
 
 
 def _apply(

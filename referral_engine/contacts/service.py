@@ -131,10 +131,17 @@ def apply_facts(client: Client, *, facts: ClientIn, producer_id: int | None, now
 
 
 def record_reported_consent(
-    session: Session, *, client: Client, facts: ClientIn, source: str, at: datetime, now: datetime
+    ledger: consent.ConsentLedger,
+    *,
+    client: Client,
+    facts: ClientIn,
+    source: str,
+    at: datetime,
+    now: datetime,
 ) -> None:
     """What a source says of the client's consent, kept as proof (``source`` names the
-    system or file) and applied as :mod:`referral_engine.contacts.consent` allows.
+    system or file) and applied as :mod:`referral_engine.contacts.consent` allows; the
+    caller writes the ``ledger`` once for a whole batch.
 
     A bare true/false is "imported" as of ``at`` (the event's instant); a detailed one
     keeps its own instant, method and wording. A statement that would not stand as proof
@@ -166,11 +173,11 @@ def record_reported_consent(
                 source=source,
             )
         try:
-            consent.record(session, client=client, statement=statement, now=now)
+            ledger.add(client=client, statement=statement, now=now)
         except consent.BadConsent as exc:
             fallback = replace(statement, method=ConsentMethod.imported, note=f"as imported: {exc}")
             try:
-                consent.record(session, client=client, statement=fallback, now=now)
+                ledger.add(client=client, statement=fallback, now=now)
             except consent.BadConsent:
                 continue  # consent to texts with no number to text: nothing to record
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import normalize_context
 from referral_engine.contacts import service as contacts
+from referral_engine.contacts.consent import ConsentLedger
 from referral_engine.events import jsontext, repository
 from referral_engine.events.models import Outcome
 from referral_engine.events.schemas import EventIn
@@ -256,19 +257,20 @@ def _store_events(
             )
         )
     session.flush()
-    for event, client in zip(fresh, clients, strict=True):
-        if event.client.consent.email is not None or event.client.consent.sms is not None:
-            origin = f"{event.source}, event {event.id}"
-            if event.key in files:
-                origin = f"file {files[event.key]} ({origin})"
-            contacts.record_reported_consent(
-                session,
-                client=client,
-                facts=event.client,
-                source=origin,
-                at=event.occurred_at,
-                now=now,
-            )
+    reporting = [
+        (event, client)
+        for event, client in zip(fresh, clients, strict=True)
+        if event.client.consent.email is not None or event.client.consent.sms is not None
+    ]
+    ledger = ConsentLedger(session, [client.id for _, client in reporting])
+    for event, client in reporting:
+        origin = f"{event.source}, event {event.id}"
+        if event.key in files:
+            origin = f"file {files[event.key]} ({origin})"
+        contacts.record_reported_consent(
+            ledger, client=client, facts=event.client, source=origin, at=event.occurred_at, now=now
+        )
+    ledger.write()
     contacts.upsert_policies(
         session,
         items=[(c, e.policy) for c, e in zip(clients, fresh, strict=True) if e.policy],
