@@ -11,7 +11,13 @@ from referral_engine.events.service import PROCESS_EVENT
 from referral_engine.jobs.registry import handles
 
 
-@handles(PROCESS_EVENT)
+def _prepare_events(session: Session, payloads: list[dict[str, Any]]) -> None:
+    from referral_engine.decisions.service import prepare_events
+
+    prepare_events(session, event_ids=[int(p["event_id"]) for p in payloads])
+
+
+@handles(PROCESS_EVENT, prepare=_prepare_events)
 def process_event(session: Session, payload: dict[str, Any], now: datetime) -> str | None:
     from referral_engine.decisions.service import on_event
 

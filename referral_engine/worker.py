@@ -13,13 +13,13 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import referral_engine.handlers  # noqa: F401 - importing it registers every area's handlers
 from referral_engine import clock
 from referral_engine.db import unit_of_work
 from referral_engine.jobs import service as jobs
-from referral_engine.jobs.registry import HANDLERS, RetryLater, handles
+from referral_engine.jobs.registry import HANDLERS, PREPARERS, RetryLater, handles
 
 if TYPE_CHECKING:
     from referral_engine.delivery.providers import Providers
@@ -51,11 +51,16 @@ def run_due(
     url: str,
     *,
     now: datetime | None = None,
-    batch: int = 50,
+    batch: int = 500,
+    chunk: int = 100,
     max_batches: int = 10_000,
     providers: Providers | None = None,
 ) -> TickReport:
-    """Run every job due at ``now`` (including work that running it makes due), then return."""
+    """Run every job due at ``now`` (including work that running it makes due), then return.
+
+    Jobs are leased ``batch`` at a time and run ``chunk`` to a transaction (see
+    :func:`_run_chunk`).
+    """
     report = TickReport()
     for _ in range(max_batches):
         at = now or clock.now()
@@ -63,9 +68,45 @@ def run_due(
             claimed = jobs.claim_due(session, now=at, limit=batch)
         if not claimed:
             break
-        for job in claimed:
-            report.merge(_run_one(url, job, at))
+        for start in range(0, len(claimed), max(chunk, 1)):
+            report.merge(_run_chunk(url, claimed[start : start + chunk], at))
     report.merge(_send(url, now or clock.now(), providers))
+    return report
+
+
+def _run_chunk(url: str, chunk: list[jobs.DueJob], now: datetime) -> TickReport:
+    """Run leased jobs in one transaction: their effects and their "done" marks commit
+    together, after one set-based read of what they need (the kinds' preparers).
+
+    When any of them fails, the transaction is rolled back whole and each job of the
+    chunk runs again alone (:func:`_run_one`): the failing one fails (and is retried)
+    by itself, the others are done as if the chunk had never been tried.
+    """
+    if len(chunk) == 1:
+        return _run_one(url, chunk[0], now)
+    report = TickReport()
+    try:
+        with unit_of_work(url) as session:
+            by_kind: dict[str, list[dict[str, Any]]] = {}
+            for job in chunk:
+                by_kind.setdefault(job.kind, []).append(job.payload)
+            for kind, payloads in by_kind.items():
+                if kind in PREPARERS:
+                    PREPARERS[kind](session, payloads)
+            for job in chunk:
+                handler = HANDLERS.get(job.kind)
+                if handler is None:
+                    raise LookupError(f"no handler for due work {job.kind!r}")
+                outcome = handler(session, job.payload, now)
+                report.ran[job.kind] += 1
+                if outcome:
+                    report.outcomes[outcome] += 1
+            jobs.finish_many(session, job_ids=[job.id for job in chunk], now=now)
+    except Exception:  # one job of the chunk failed: run them one by one
+        log.info("a job of a chunk of %s failed; running them one at a time", len(chunk))
+        report = TickReport()
+        for job in chunk:
+            report.merge(_run_one(url, job, now))
     return report
 
 
@@ -163,6 +204,7 @@ def start_in_thread(
 
 __all__ = [
     "HANDLERS",
+    "PREPARERS",
     "RetryLater",
     "TickReport",
     "handles",

@@ -452,3 +452,42 @@ def test_on_postgresql_two_workers_claiming_in_lockstep_take_every_job_exactly_o
     twice = sorted(job_id for job_id, times in claimed.items() if times > 1)
     assert twice == [], f"{len(twice)} jobs were claimed by both workers"
     assert set(claimed) == all_jobs
+
+
+# Chunks: many jobs in one transaction -------------------------------------------------
+
+
+def test_jobs_run_together_commit_together_and_a_failing_one_fails_alone(
+    db_url: str, ran: list[tuple[str, datetime]]
+) -> None:
+    done = [add_job(db_url, SUCCEEDS, name=f"job-{n}") for n in (1, 2)]
+    failing = add_job(db_url, WRITES_THEN_FAILS, name="job-3")
+
+    report = work(db_url, now=NOW)
+
+    assert effect_exists(db_url, "job-1") and effect_exists(db_url, "job-2")
+    assert not effect_exists(db_url, "job-3")
+    assert [job_row(db_url, job_id).done_at for job_id in done] == [NOW, NOW]
+    assert state(db_url, failing) == (1, NOW + timedelta(minutes=2), None, None)
+    assert report.ran[SUCCEEDS] == 2 and report.failed == 1
+    # The chunk was tried whole, rolled back, then each job ran alone: the two good jobs
+    # ran twice, their effects are there once (a handler is safe to run twice).
+    assert Counter(kind for kind, _ in ran) == {SUCCEEDS: 4, WRITES_THEN_FAILS: 2}
+
+
+def test_a_kinds_preparer_reads_once_for_all_its_jobs_in_the_chunks_transaction(
+    db_url: str, ran: list[tuple[str, datetime]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepared: list[list[str]] = []
+
+    def prepare(session: Session, payloads: list[dict[str, Any]]) -> None:
+        prepared.append(sorted(p["name"] for p in payloads))
+
+    monkeypatch.setitem(worker.PREPARERS, SUCCEEDS, prepare)
+    for n in range(1, 6):
+        add_job(db_url, SUCCEEDS, name=f"job-{n}")
+
+    worker.run_due(db_url, now=NOW, chunk=3, max_batches=3)
+
+    assert prepared == [["job-1", "job-2", "job-3"], ["job-4", "job-5"]]
+    assert all(effect_exists(db_url, f"job-{n}") for n in range(1, 6))

@@ -10,12 +10,20 @@ from sqlalchemy.orm import Session
 
 from referral_engine import clock
 from referral_engine.agency.models import AgencySettingsRow
+from referral_engine.db import forget, memo
 from referral_engine.events.schemas import NormalizeContext
 from referral_engine.settings import AgencySettings
 
+SETTINGS = "agency_settings"
+
 
 def load_settings(session: Session) -> AgencySettings:
-    """The stored settings, or the defaults before ``referral init --config`` ran."""
+    """The stored settings, or the defaults before ``referral init --config`` ran (read
+    once per transaction: the worker decides a whole batch of events with one read)."""
+    return memo(session, SETTINGS, lambda: _read_settings(session))
+
+
+def _read_settings(session: Session) -> AgencySettings:
     row = session.scalars(select(AgencySettingsRow).limit(1)).first()
     if row is None:
         return AgencySettings()
@@ -36,6 +44,7 @@ def save_settings(session: Session, *, settings: AgencySettings) -> AgencySettin
         row.document = document
         row.updated_at = clock.now()
     session.flush()
+    forget(session)  # the settings, and all that was derived from them
     return settings
 
 

@@ -18,12 +18,21 @@ from referral_engine.asks.drafts import (
 from referral_engine.asks.models import AskTemplate
 from referral_engine.asks.templates import validate_key
 from referral_engine.contacts.models import Client
+from referral_engine.db import forget, memo
 from referral_engine.settings import AgencySettings
 from referral_engine.users.models import User
 
+TEMPLATES = "ask_templates"
+
 
 def custom_templates(session: Session, *, channel: str) -> dict[str, str]:
-    return {t.key: t.source for t in repository.templates(session) if t.channel == channel}
+    """The agency's own templates for ``channel`` (read once per transaction)."""
+    rows = memo(
+        session,
+        TEMPLATES,
+        lambda: [(t.key, t.channel, t.source) for t in repository.templates(session)],
+    )
+    return {key: source for key, of, source in rows if of == channel}
 
 
 def draft_for(
@@ -74,4 +83,5 @@ def save_template(
     else:
         row.source, row.updated_by, row.updated_at = source, actor, now  # type: ignore[assignment]
     session.flush()
+    forget(session, TEMPLATES)
     return row

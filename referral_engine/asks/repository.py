@@ -70,6 +70,7 @@ def listing(
 
 
 def entries(session: Session, *, ask_id: int) -> list[AskEntry]:
+    session.flush()  # timeline entries are written at the next flush
     return list(
         session.scalars(
             select(AskEntry).where(AskEntry.ask_id == ask_id).order_by(AskEntry.at, AskEntry.id)
@@ -78,6 +79,7 @@ def entries(session: Session, *, ask_id: int) -> list[AskEntry]:
 
 
 def entries_for_client(session: Session, *, client_id: int) -> list[tuple[AskEntry, Ask]]:
+    session.flush()  # timeline entries are written at the next flush
     query = (
         select(AskEntry, Ask)
         .join(Ask, Ask.id == AskEntry.ask_id)

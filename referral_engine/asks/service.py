@@ -65,7 +65,6 @@ def record(
             actor=actor.name,
         )
     )
-    session.flush()
 
 
 def _deciding_rule(status: str, reasons: Iterable[Reason]) -> str | None:
@@ -91,13 +90,7 @@ def apply_decision(
     session: Session, ask: Ask, decision: Decision, *, now: datetime, cause: str
 ) -> None:
     """Set the ask to ``decision`` and write each reason and the outcome on its timeline."""
-    ask.status = AskStatus(decision.status)
-    ask.channel = decision.channel or ask.channel
-    ask.scheduled_for = decision.scheduled_for
-    ask.expires_at = decision.expires_at
-    ask.reasons = [r.as_dict() for r in decision.reasons]
-    ask.updated_at = now
-    session.flush()
+    take_decision(ask, decision, now=now)
     for reason in decision.reasons:
         record(session, ask, kind="rule", rule=reason.rule, detail=reason.detail, now=now)
     when = f" for {decision.scheduled_for:%Y-%m-%d %H:%M} UTC" if decision.scheduled_for else ""
@@ -110,6 +103,16 @@ def apply_decision(
         detail=f"{cause}: {decision.status.replace('_', ' ')}{when}",
         now=now,
     )
+
+
+def take_decision(ask: Ask, decision: Decision, *, now: datetime) -> None:
+    """Set the ask's status, channel, times and reasons to ``decision`` (no timeline)."""
+    ask.status = AskStatus(decision.status)
+    ask.channel = decision.channel or ask.channel
+    ask.scheduled_for = decision.scheduled_for
+    ask.expires_at = decision.expires_at
+    ask.reasons = [r.as_dict() for r in decision.reasons]
+    ask.updated_at = now
 
 
 def set_status(

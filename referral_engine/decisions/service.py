@@ -11,6 +11,7 @@ import secrets
 from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import load_settings
@@ -21,6 +22,7 @@ from referral_engine.asks.drafts import mentions_reward
 from referral_engine.asks.models import Ask, AskStatus
 from referral_engine.contacts import service as contacts
 from referral_engine.contacts.models import Client
+from referral_engine.db import memo
 from referral_engine.decisions import rules
 from referral_engine.decisions.rules import ClientFacts, MomentFacts, Reason, Rulebook
 from referral_engine.decisions.send_windows import client_window
@@ -54,7 +56,7 @@ def on_event(session: Session, *, event_id: int, now: datetime) -> str | None:
     referrals.capture_from_event(session, event=event, client=client, now=now)
     referrals.convert_on_bind(session, event=event, client=client, now=now)
     settings = load_settings(session)
-    book = Rulebook.from_settings(settings)
+    book = rulebook(session, settings)
     if event.type == "issue.opened":
         return _issue_opened(session, event, client, book, now)
     if event.type == "issue.resolved":
@@ -74,6 +76,28 @@ def on_event(session: Session, *, event_id: int, now: datetime) -> str | None:
     if not signal.ready:
         return "signal:not_ready"
     return _new_ask(session, event, client, signal, settings, book, now)
+
+
+def rulebook(session: Session, settings: AgencySettings) -> Rulebook:
+    """The rules' view of ``settings`` (built once per transaction, like the settings)."""
+    return memo(session, RULEBOOK, lambda: Rulebook.from_settings(settings))
+
+
+RULEBOOK = "decisions.rulebook"
+PREPARED = "decisions.prepared"
+
+
+def prepare_events(session: Session, *, event_ids: list[int]) -> None:
+    """Read a batch's events, their clients and producers in three queries, so that
+    deciding each event finds them in the session instead of asking the database."""
+    events = session.scalars(select(Event).where(Event.id.in_(event_ids))).all()
+    client_ids = {e.client_id for e in events if e.client_id is not None}
+    clients = session.scalars(select(Client).where(Client.id.in_(client_ids))).all()
+    producer_ids = {c.producer_id for c in clients if c.producer_id is not None}
+    producers = session.scalars(select(User).where(User.id.in_(producer_ids))).all()
+    # The identity map holds rows weakly: keep them until the transaction ends.
+    kept: list[object] = memo(session, PREPARED, list)
+    kept.extend([*events, *clients, *producers])
 
 
 # -- a warm moment ---------------------------------------------------------------------
@@ -185,6 +209,7 @@ def _new_ask(
         created_at=now,
         updated_at=now,
     )
+    asks.take_decision(ask, decision, now=now)
     session.add(ask)
     session.flush()
     asks.record(
@@ -400,4 +425,4 @@ def _recheck_consent(
 def recheck_consent(session: Session, *, client: Client, now: datetime) -> str:
     """Act on the client's open asks after their consent changed (a person recorded it)."""
     settings = load_settings(session)
-    return _recheck_consent(session, client, settings, Rulebook.from_settings(settings), now)
+    return _recheck_consent(session, client, settings, rulebook(session, settings), now)

@@ -14,14 +14,24 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 Handler = Callable[[Session, dict[str, Any], datetime], str | None]
+Preparer = Callable[[Session, list[dict[str, Any]]], None]
 HANDLERS: dict[str, Handler] = {}
+PREPARERS: dict[str, Preparer] = {}
 
 
-def handles(kind: str) -> Callable[[Handler], Handler]:
-    """Register a handler for due work of ``kind`` ("area.verb_noun")."""
+def handles(kind: str, *, prepare: Preparer | None = None) -> Callable[[Handler], Handler]:
+    """Register a handler for due work of ``kind`` ("area.verb_noun").
+
+    ``prepare``, when given, runs once for all the jobs of that kind in a batch, in the
+    batch's transaction, before any of them: it reads in a few set-based queries what the
+    handlers would otherwise read one job at a time (the rows land in the session's
+    identity map, where ``session.get`` finds them without a query).
+    """
 
     def register(handler: Handler) -> Handler:
         HANDLERS[kind] = handler
+        if prepare is not None:
+            PREPARERS[kind] = prepare
         return handler
 
     return register
