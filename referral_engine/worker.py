@@ -98,6 +98,7 @@ def _run_chunk(url: str, chunk: list[jobs.DueJob], now: datetime) -> TickReport:
                 if handler is None:
                     raise LookupError(f"no handler for due work {job.kind!r}")
                 outcome = handler(session, job.payload, now)
+                session.flush()  # the next job's queries see this one's changes
                 report.ran[job.kind] += 1
                 if outcome:
                     report.outcomes[outcome] += 1

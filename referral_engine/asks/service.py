@@ -152,6 +152,7 @@ def set_status(
 
 
 def open_asks(session: Session, *, client_id: int) -> list[Ask]:
+    session.flush()  # the query sees this transaction's changes (timeline entries wait)
     return repository.open_for_client(session, client_id=client_id)
 
 

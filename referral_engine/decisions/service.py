@@ -8,7 +8,7 @@ window has passed. Every path writes its reasons on the ask's timeline.
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,10 +19,10 @@ from referral_engine.asks import repository as asks_repository
 from referral_engine.asks import service as asks
 from referral_engine.asks.compose import draft_for
 from referral_engine.asks.drafts import mentions_reward
-from referral_engine.asks.models import Ask, AskStatus
+from referral_engine.asks.models import COUNTED_STATUSES, OPEN_STATUSES, Ask, AskStatus
 from referral_engine.contacts import service as contacts
-from referral_engine.contacts.models import Client
-from referral_engine.db import memo
+from referral_engine.contacts.models import Client, ClientIssue
+from referral_engine.db import MEMO_KEY, memo
 from referral_engine.decisions import rules
 from referral_engine.decisions.rules import ClientFacts, MomentFacts, Reason, Rulebook
 from referral_engine.decisions.send_windows import client_window
@@ -57,6 +57,8 @@ def on_event(session: Session, *, event_id: int, now: datetime) -> str | None:
     referrals.convert_on_bind(session, event=event, client=client, now=now)
     settings = load_settings(session)
     book = rulebook(session, settings)
+    if event.type in ("issue.opened", "issue.resolved", "complaint.received", "policy.cancelled"):
+        _known_for(session, client.id)  # these read afresh; a later event must too
     if event.type == "issue.opened":
         return _issue_opened(session, event, client, book, now)
     if event.type == "issue.resolved":
@@ -67,7 +69,8 @@ def on_event(session: Session, *, event_id: int, now: datetime) -> str | None:
         return _cancelled(session, event, client, now)
     # Any event may carry the client's consent (every event has a `client`): open asks
     # follow a change whichever event brought it.
-    rechecked = _recheck_consent(session, client, settings, book, now)
+    known = _known_for(session, client.id)
+    rechecked = _recheck_consent(session, client, settings, book, now, known=known)
     if event.type == "client.updated":
         return rechecked
     signal = signal_for(event.type, event.payload)
@@ -75,7 +78,7 @@ def on_event(session: Session, *, event_id: int, now: datetime) -> str | None:
         return f"event:{event.type}"
     if not signal.ready:
         return "signal:not_ready"
-    return _new_ask(session, event, client, signal, settings, book, now)
+    return _new_ask(session, event, client, signal, settings, book, now, known=known)
 
 
 def rulebook(session: Session, settings: AgencySettings) -> Rulebook:
@@ -85,36 +88,106 @@ def rulebook(session: Session, settings: AgencySettings) -> Rulebook:
 
 RULEBOOK = "decisions.rulebook"
 PREPARED = "decisions.prepared"
+KNOWN = "decisions.known"
+
+
+@dataclass
+class KnownFacts:
+    """What :func:`prepare_events` read of one client for a chunk of events: their
+    issues and the asks that count against the frequency cap (open ones among them).
+
+    Good for the client's first event of the chunk only (:func:`_known_for` hands it
+    out once): an event changes what it was read from, and a later event of the same
+    client reads afresh.
+    """
+
+    issues: list[ClientIssue] = field(default_factory=list)
+    counted: list[Ask] = field(default_factory=list)
+    by_moment: dict[str, Ask] = field(default_factory=dict)
+
+    def open_asks(self) -> list[Ask]:
+        return sorted((a for a in self.counted if a.status in OPEN_STATUSES), key=lambda a: a.id)
+
+    def last_counted(self) -> Ask | None:
+        counted = [a for a in self.counted if a.status in COUNTED_STATUSES]
+        return max(counted, key=_asked_when, default=None)
+
+
+def _asked_when(ask: Ask) -> tuple[datetime, int]:
+    return (ask.sent_at or ask.scheduled_for or ask.created_at, ask.id)
 
 
 def prepare_events(session: Session, *, event_ids: list[int]) -> None:
-    """Read a batch's events, their clients and producers in three queries, so that
-    deciding each event finds them in the session instead of asking the database."""
+    """Read a chunk's events, their clients, producers, issues and asks (counted ones,
+    and any for the same moments) in a few set-based queries, so that deciding each
+    event finds them in the session instead of asking the database one at a time."""
     events = session.scalars(select(Event).where(Event.id.in_(event_ids))).all()
     client_ids = {e.client_id for e in events if e.client_id is not None}
     clients = session.scalars(select(Client).where(Client.id.in_(client_ids))).all()
     producer_ids = {c.producer_id for c in clients if c.producer_id is not None}
     producers = session.scalars(select(User).where(User.id.in_(producer_ids))).all()
+    known: dict[int, KnownFacts] = {client_id: KnownFacts() for client_id in client_ids}
+    issues = session.scalars(
+        select(ClientIssue).where(ClientIssue.client_id.in_(client_ids)).order_by(ClientIssue.id)
+    ).all()
+    for issue in issues:
+        known[issue.client_id].issues.append(issue)
+    counted = session.scalars(
+        select(Ask).where(Ask.client_id.in_(client_ids), Ask.status.in_(COUNTED_STATUSES))
+    ).all()
+    for ask in counted:
+        known[ask.client_id].counted.append(ask)
+    keys = [
+        moment_key(
+            client_id=e.client_id,
+            event_type=e.type,
+            payload=e.payload,
+            source=e.source,
+            external_id=e.external_id,
+        )
+        for e in events
+        if e.client_id is not None
+    ]
+    same_moment = session.scalars(select(Ask).where(Ask.moment_key.in_(keys))).all()
+    for ask in same_moment:
+        known[ask.client_id].by_moment[ask.moment_key] = ask
+    facts: dict[int, KnownFacts] = memo(session, KNOWN, dict)
+    facts.update(known)
+    prepared = referrals.prepare_conversions(session, events=events, clients=clients)
     # The identity map holds rows weakly: keep them until the transaction ends.
     kept: list[object] = memo(session, PREPARED, list)
-    kept.extend([*events, *clients, *producers])
+    kept.extend([*events, *clients, *producers, *issues, *counted, *same_moment, *prepared])
+
+
+def _known_for(session: Session, client_id: int) -> KnownFacts | None:
+    """The client's prepared facts, once; None when not prepared or already used."""
+    known: dict[int, KnownFacts] = session.info.get(MEMO_KEY, {}).get(KNOWN, {})
+    return known.pop(client_id, None)
 
 
 # -- a warm moment ---------------------------------------------------------------------
 
 
 def client_facts(
-    session: Session, client: Client, *, now: datetime, other_than: int | None = None
+    session: Session,
+    client: Client,
+    *,
+    now: datetime,
+    other_than: int | None = None,
+    known: KnownFacts | None = None,
 ) -> ClientFacts:
-    last = asks_repository.last_counted(session, client_id=client.id, other_than=other_than)
+    if known is not None and other_than is None:
+        last = known.last_counted()
+        issues = [i for i in known.issues if i.open_at(now)]
+    else:
+        session.flush()  # the queries below see this transaction's changes
+        last = asks_repository.last_counted(session, client_id=client.id, other_than=other_than)
+        issues = contacts.open_issues(session, client_id=client.id, at=now)
     return replace(
         ClientFacts.contact(client),
         sensitive=client.sensitive,
         last_complaint_at=client.last_complaint_at,
-        open_issues=tuple(
-            rules.OpenIssue(i.issue_id, i.kind, i.opened_at)
-            for i in contacts.open_issues(session, client_id=client.id, at=now)
-        ),
+        open_issues=tuple(rules.OpenIssue(i.issue_id, i.kind, i.opened_at) for i in issues),
         last_ask_at=(last.sent_at or last.scheduled_for or last.created_at) if last else None,
         last_ask_id=last.id if last else None,
     )
@@ -128,6 +201,8 @@ def _new_ask(
     settings: AgencySettings,
     book: Rulebook,
     now: datetime,
+    *,
+    known: KnownFacts | None = None,
 ) -> str:
     key = moment_key(
         client_id=client.id,
@@ -136,7 +211,10 @@ def _new_ask(
         source=event.source,
         external_id=event.external_id,
     )
-    existing = asks_repository.by_moment(session, moment_key=key)
+    if known is not None:
+        existing = known.by_moment.get(key)
+    else:
+        existing = asks_repository.by_moment(session, moment_key=key)
     if existing is not None:
         asks.record(
             session,
@@ -157,7 +235,7 @@ def _new_ask(
         line_of_business=event.line_of_business,
         attribution_disputed=bool(referral.get("disputed")),
     )
-    facts = client_facts(session, client, now=now)
+    facts = client_facts(session, client, now=now, known=known)
     channel = rules.choose_channel(facts)
     window, basis = client_window(book, client)
     producer = session.get(User, client.producer_id) if client.producer_id else None
@@ -384,7 +462,13 @@ def _cancelled(session: Session, event: Event, client: Client, now: datetime) ->
 
 
 def _recheck_consent(
-    session: Session, client: Client, settings: AgencySettings, book: Rulebook, now: datetime
+    session: Session,
+    client: Client,
+    settings: AgencySettings,
+    book: Rulebook,
+    now: datetime,
+    *,
+    known: KnownFacts | None = None,
 ) -> str:
     """A consent change: an open ask whose channel may no longer be used moves to the
     other usable channel (with a new draft), or is suppressed. Run for every event, so it
@@ -392,7 +476,8 @@ def _recheck_consent(
     the channel choice needs."""
     facts = rules.ClientFacts.contact(client)
     changed = 0
-    for ask in asks.open_asks(session, client_id=client.id):
+    open_now = known.open_asks() if known else asks.open_asks(session, client_id=client.id)
+    for ask in open_now:
         if ask.channel and rules.channel_refusal(facts, ask.channel) is None:
             continue
         choice = rules.choose_channel(facts)

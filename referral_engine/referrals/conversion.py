@@ -8,7 +8,7 @@ introduction gets the credit). A client is never their own referral.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from referral_engine.contacts.models import Client
 from referral_engine.events.models import Event
 from referral_engine.referrals import messages, priority, repository, rules
 from referral_engine.referrals.models import Referral, ReferralStatus
+from referral_engine.referrals.rules import OPEN
 from referral_engine.referrals.timeline import record
 from referral_engine.users.actor import SYSTEM
 
@@ -29,19 +30,28 @@ def is_bind(event: Event) -> bool:
     return event.type == "policy.bound" and event.transaction in BIND_TRANSACTIONS
 
 
-def open_match(session: Session, *, client: Client) -> Referral | None:
-    """The open referral whose prospect is ``client``, by the rules above; or None."""
-    candidates = [
-        r
-        for r in repository.open_for(
+def open_match(
+    session: Session, *, client: Client, among: Sequence[Referral] | None = None
+) -> Referral | None:
+    """The open referral whose prospect is ``client``, by the rules above; or None.
+
+    ``among``: referrals read already for a chunk of events (any superset of the open
+    ones that could match); without it they are read here.
+    """
+    if among is None:
+        found = repository.open_for(
             session,
             prospect_client_id=client.id,
             email=client.email,
             mobile=client.mobile,
             last_name=client.last_name or None,
         )
-        if r.referred_by_client_id != client.id
-    ]
+    else:
+        found = sorted(
+            (r for r in among if r.status in OPEN and _may_be(r, client)),
+            key=lambda r: (r.created_at, r.id),
+        )
+    candidates = [r for r in found if r.referred_by_client_id != client.id]
     tests: list[Callable[[Referral], bool]] = [
         lambda r: r.prospect_client_id == client.id,
         lambda r: bool(client.email) and r.email == client.email,
@@ -60,6 +70,17 @@ def open_match(session: Session, *, client: Client) -> Referral | None:
             if test(referral):
                 return referral
     return None
+
+
+def _may_be(referral: Referral, client: Client) -> bool:
+    """What :func:`repository.open_for` selects, for a referral already in hand."""
+    last = (client.last_name or "").strip().lower()
+    return (
+        referral.prospect_client_id == client.id
+        or (bool(client.email) and referral.email == client.email)
+        or (bool(client.mobile) and referral.mobile == client.mobile)
+        or (bool(last) and (referral.last_name or "").lower() == last)
+    )
 
 
 def _money(value: float | None) -> str:

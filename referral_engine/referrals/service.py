@@ -14,15 +14,18 @@ Services only flush; the request or the worker commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import load_settings
 from referral_engine.asks import service as asks
 from referral_engine.asks.models import Ask
 from referral_engine.contacts.models import Client
+from referral_engine.db import MEMO_KEY
 from referral_engine.events.lob import resolve_line
 from referral_engine.events.models import Event
 from referral_engine.events.schemas import ProspectIn, ReferralIn, ReferredBy
@@ -37,6 +40,7 @@ from referral_engine.referrals import (
     rules,
 )
 from referral_engine.referrals.models import Partner, Referral, ReferralStatus
+from referral_engine.referrals.rules import OPEN
 from referral_engine.referrals.timeline import record
 from referral_engine.referrals.updates import ReferralNotFound, update
 from referral_engine.referrals.views import read
@@ -396,6 +400,61 @@ def _link_event(
     return found
 
 
+KNOWN_REFERRALS = "referrals.known"
+
+
+@dataclass
+class KnownReferrals:
+    """What :func:`prepare_conversions` read for a chunk of events: the referrals those
+    events converted already (a chunk run again) and the open referrals their clients
+    could match. Statuses are read from the rows in hand, so a referral one event of the
+    chunk converts is not open for the next."""
+
+    event_ids: set[int]
+    converted_by: dict[int, Referral]
+    open: list[Referral]
+
+
+def prepare_conversions(
+    session: Session, *, events: Sequence[Event], clients: Sequence[Client]
+) -> list[Referral]:
+    """Read for a chunk's binds, in two queries, what :func:`convert_on_bind` would read
+    for each; returns the rows read (the caller keeps them for the transaction).
+
+    Nothing is prepared when an event of the chunk records a referral: a referral it
+    creates could match a later bind of the chunk, and only a fresh read sees it.
+    """
+    binds = [e for e in events if conversion.is_bind(e)]
+    if not binds or any(e.payload.get("referral") for e in events):
+        return []
+    event_ids = {e.id for e in binds}
+    converted = list(
+        session.scalars(select(Referral).where(Referral.converted_event_id.in_(event_ids)))
+    )
+    conditions = [Referral.prospect_client_id.in_([c.id for c in clients])]
+    for column, values in (
+        (Referral.email, {c.email for c in clients if c.email}),
+        (Referral.mobile, {c.mobile for c in clients if c.mobile}),
+        (
+            func.lower(Referral.last_name),
+            {c.last_name.strip().lower() for c in clients if c.last_name},
+        ),
+    ):
+        if values:
+            conditions.append(column.in_(values))
+    open_now = list(
+        session.scalars(select(Referral).where(Referral.status.in_(OPEN), or_(*conditions)))
+    )
+    by_event = {}
+    for referral in sorted(converted, key=lambda r: r.id, reverse=True):
+        if referral.converted_event_id is not None:
+            by_event[referral.converted_event_id] = referral
+    session.info.setdefault(MEMO_KEY, {})[KNOWN_REFERRALS] = KnownReferrals(
+        event_ids=event_ids, converted_by=by_event, open=open_now
+    )
+    return [*converted, *open_now]
+
+
 def convert_on_bind(
     session: Session, *, event: Event, client: Client, now: datetime
 ) -> Referral | None:
@@ -408,10 +467,17 @@ def convert_on_bind(
     """
     if not conversion.is_bind(event):
         return None
-    done = repository.by_converted_event(session, event_id=event.id)
-    if done is not None:
-        return done
-    referral = conversion.open_match(session, client=client)
+    known: KnownReferrals | None = session.info.get(MEMO_KEY, {}).get(KNOWN_REFERRALS)
+    if known is not None and event.id in known.event_ids:
+        done = known.converted_by.get(event.id)
+        if done is not None:
+            return done
+        referral = conversion.open_match(session, client=client, among=known.open)
+    else:
+        done = repository.by_converted_event(session, event_id=event.id)
+        if done is not None:
+            return done
+        referral = conversion.open_match(session, client=client)
     if referral is None:
         return None
     conversion.convert(session, referral, event=event, client=client, now=now)
