@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -24,10 +26,16 @@ def load_settings(session: Session) -> AgencySettings:
 
 
 def _read_settings(session: Session) -> AgencySettings:
-    row = session.scalars(select(AgencySettingsRow).limit(1)).first()
-    if row is None:
-        return AgencySettings()
-    return AgencySettings.from_mapping(row.document)
+    document = session.scalars(select(AgencySettingsRow.document).limit(1)).first()
+    return _parsed(json.dumps(document or {}, sort_keys=True))
+
+
+@lru_cache(maxsize=16)
+def _parsed(document: str) -> AgencySettings:
+    """Settings parsed once per process for each stored document (validating them takes
+    about 2 ms, and every request and every batch of the worker reads them). The
+    object is shared: callers read it and never change it (``merged`` makes a new one)."""
+    return AgencySettings.from_mapping(json.loads(document))
 
 
 def save_settings(session: Session, *, settings: AgencySettings) -> AgencySettings:

@@ -43,6 +43,11 @@ Settings = Annotated[AgencySettings, Depends(agency_settings)]
 
 def api_user(request: Request, session: DbSession) -> User:
     """The user behind ``Authorization: Bearer <token>``, or 401."""
+    return authenticate(request, session)
+
+
+def authenticate(request: Request, session: Session) -> User:
+    """:func:`api_user` for a route that opens its own transaction."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
