@@ -154,7 +154,7 @@ class ConsentLedger:
         self.session = session
         self._known: set[Key] = set()
         self._revoked: dict[tuple[int, str], datetime] = {}
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[tuple[Client, dict[str, Any]]] = []
         ids = sorted(set(client_ids))
         for start in range(0, len(ids), 500):
             for row in session.execute(
@@ -204,9 +204,9 @@ class ConsentLedger:
             statement = _with_address(statement, client.email)
         check(statement, now=now)
         note = statement.note
-        if client is not None and client.id is not None:
+        if client is not None:
             key: Key = (
-                client.id,
+                _key_of(client),
                 statement.purpose,
                 statement.status,
                 statement.method,
@@ -240,9 +240,9 @@ class ConsentLedger:
             "address": statement.address,
             "note": note,
         }
-        if client is not None and client.id is not None:
+        if client is not None:
             self._remember(
-                client.id,
+                _key_of(client),
                 statement.purpose,
                 statement.status,
                 statement.method,
@@ -253,17 +253,29 @@ class ConsentLedger:
         return values
 
     def add(self, *, client: Client, statement: ConsentStatement, now: datetime) -> bool:
-        """Decide ``statement`` and keep it for :meth:`write`; False when it repeats."""
+        """Decide ``statement`` and keep it for :meth:`write`; False when it repeats.
+
+        The client may be new (not flushed yet): its consent columns are set here, so it
+        is inserted with them, and :meth:`write` takes its id when the rows go in.
+        """
         values = self.decide(client=client, statement=statement, now=now)
         if values is not None:
-            self._rows.append(values)
+            self._rows.append((client, values))
         return values is not None
 
     def write(self) -> None:
-        """Store every statement added since the last write, in one insert."""
+        """Store every statement added since the last write, in one insert (the clients
+        must have been flushed)."""
         if self._rows:
-            self.session.execute(insert(ConsentRecord), self._rows)
+            rows = [{**values, "client_id": client.id} for client, values in self._rows]
+            self.session.connection().execute(insert(ConsentRecord), rows)
             self._rows = []
+
+
+def _key_of(client: Client) -> int:
+    """The client's id; a client not stored yet is known by its object (negative, so
+    it never meets a stored id) until it is."""
+    return client.id if client.id is not None else -id(client)
 
 
 def _with_address(statement: ConsentStatement, address: str | None) -> ConsentStatement:

@@ -256,13 +256,13 @@ def _store_events(
                 session, index=index, facts=event.client, producer_id=producer_id, now=now
             )
         )
-    session.flush()
+    # Consent first, so that new clients are inserted with it (not inserted, then updated).
     reporting = [
         (event, client)
         for event, client in zip(fresh, clients, strict=True)
         if event.client.consent.email is not None or event.client.consent.sms is not None
     ]
-    ledger = ConsentLedger(session, [client.id for _, client in reporting])
+    ledger = ConsentLedger(session, [c.id for _, c in reporting if c.id is not None])
     for event, client in reporting:
         origin = f"{event.source}, event {event.id}"
         if event.key in files:
@@ -270,6 +270,7 @@ def _store_events(
         contacts.record_reported_consent(
             ledger, client=client, facts=event.client, source=origin, at=event.occurred_at, now=now
         )
+    session.flush()
     ledger.write()
     contacts.upsert_policies(
         session,

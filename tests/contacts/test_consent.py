@@ -80,6 +80,24 @@ def test_a_source_sending_the_signed_application_with_every_event_keeps_it_once(
     ]
 
 
+def test_a_new_client_whose_events_in_one_file_repeat_their_consent_keeps_it_once(
+    agency: Agency,
+) -> None:
+    # The client is new: both events are decided in one chunk before it is stored.
+    again = bind(id="again", type="client.updated", policy=None)
+    agency.feed(
+        bind(client__consent={"email": True, "sms": SIGNED}),
+        {**again, "client": {**again["client"], "consent": {"email": True, "sms": SIGNED}}},
+        now=IMPORTED,
+    )
+    consent = consent_of(agency)
+    assert (consent["email"], consent["sms"]) == ("granted", "granted")
+    assert sorted((r["purpose"], r["method"]) for r in consent["records"]) == [
+        ("email", "imported"),
+        ("sms", "signed_application"),
+    ]
+
+
 # -- the contact page ----------------------------------------------------------------------
 
 
