@@ -67,6 +67,25 @@ def other(n: int, kind: str, key: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+def referral(n: int, first_name: str, last_name: str) -> dict[str, Any]:
+    """Client ``n``'s praise, naming a friend they referred."""
+    return event(
+        id=f"referral-{n}",
+        type="feedback.received",
+        client=client(n),
+        policy=None,
+        feedback={"score": 10, "comment": "Great service"},
+        referral={
+            "prospect": {
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": f"{first_name.lower()}@example.com",
+            },
+            "referred_by": {"kind": "client", "external_id": f"C-{n}"},
+        },
+    )
+
+
 FIRST_PASS = [
     *(bind(n, f"PA-{n}") for n in range(1, 30)),  # fillers: many clients in one chunk
     bind(40, "PA-40a"),
@@ -91,34 +110,10 @@ FIRST_PASS = [
         policy={"number": "PA-44", "transaction": "cancellation"},
     ),
     # Client 45 refers a friend; the friend binds in the same chunk.
-    event(
-        id="referral-45",
-        type="feedback.received",
-        client=client(45),
-        policy=None,
-        feedback={"score": 10, "comment": "Great service"},
-        referral={
-            "prospect": {
-                "first_name": "Robin",
-                "last_name": "Friend",
-                "email": "robin@example.com",
-            },
-            "referred_by": {"kind": "client", "external_id": "C-45"},
-        },
-    ),
+    referral(45, "Robin", "Friend"),
     bind(46, "PA-46", email="robin@example.com", first_name="Robin", last_name="Friend"),
     # Client 47 refers someone who binds only in the second pass.
-    event(
-        id="referral-47",
-        type="feedback.received",
-        client=client(47),
-        policy=None,
-        feedback={"score": 9, "comment": "Quick and kind"},
-        referral={
-            "prospect": {"first_name": "Kim", "last_name": "Later", "email": "kim@example.com"},
-            "referred_by": {"kind": "client", "external_id": "C-47"},
-        },
-    ),
+    referral(47, "Kim", "Later"),
 ]
 SECOND_PASS = [
     bind(48, "PA-48", email="kim@example.com", first_name="Kim", last_name="Later"),
