@@ -60,7 +60,7 @@ class Ask(Base):
     channel: Mapped[str | None] = mapped_column(String(10))
     scheduled_for: Mapped[datetime | None] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     # Unguessable: carried by the Reply-To address, the tracked and unsubscribe links.
     token: Mapped[str] = mapped_column(String(40), unique=True)
     # Set (and committed) just before a provider is called: an ask found "sending" with
@@ -78,7 +78,7 @@ class Ask(Base):
     draft_edited: Mapped[bool] = mapped_column(Boolean, default=False)
     # The rules that shaped the current decision: [{"rule": ..., "detail": ...}].
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc, default=list)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -86,6 +86,9 @@ class AskEntry(Base):
     """One line of an ask's timeline: the signal, a rule that fired, a review, a new time."""
 
     __tablename__ = "ask_entries"
+    # The weekly numbers count a week's reviews, decisions and statuses by status and
+    # rule from this alone.
+    __table_args__ = (Index("ix_ask_entries_kind_status_at", "kind", "status", "at", "rule"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"), index=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from referral_engine.db import Base, JsonDoc, UtcDateTime
@@ -22,6 +22,7 @@ class RawInput(Base):
     """One input exactly as received, kept whatever became of it."""
 
     __tablename__ = "raw_inputs"
+    __table_args__ = (Index("ix_raw_inputs_outcome_received_at", "outcome", "received_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
@@ -44,7 +45,11 @@ class Event(Base):
     """A canonical event: the contract every later step reads from."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        # The weekly numbers count a week's binds and complaints from this alone.
+        Index("ix_events_type_occurred_at", "type", "occurred_at", "transaction"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(100))

@@ -107,8 +107,8 @@ class Referral(Base):
     # that tracks it. No foreign key to tasks: tasks already point here.
     contact_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     contact_task_id: Mapped[int | None] = mapped_column()
-    contacted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    quoted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    contacted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    quoted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # converted or not
     converted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     converted_event_id: Mapped[int | None] = mapped_column(

@@ -37,7 +37,12 @@ def prospect_name(referral: Referral) -> str:
 
 
 def referrer_name(referral: Referral) -> str:
-    return referral.referred_by_name or referral.referred_by_external_id or "an unnamed source"
+    return named_referrer(referral.referred_by_name, referral.referred_by_external_id)
+
+
+def named_referrer(name: str | None, external_id: str | None) -> str:
+    """A referrer as a referral recorded them: the name, else the external id."""
+    return name or external_id or "an unnamed source"
 
 
 def producer_of(session: Session, client: Client | None) -> User | None:

@@ -149,6 +149,17 @@ def tally(
     return rank(standings.values())
 
 
+def introductions(session: Session, *, start: datetime, end: datetime) -> list[Standing]:
+    """Each referrer's counts in [start, end), ranked: the standings :func:`tally` makes
+    of :func:`repository.referred_between` (nothing shared), counted in the database;
+    ``referral_ids`` are left empty."""
+    counts = repository.referrer_counts(session, start=start, end=end)
+    return rank(
+        Standing(kind, referrer_id, priority.named_referrer(name, external_id), got, won)
+        for kind, referrer_id, got, won, name, external_id in counts
+    )
+
+
 def rank(standings: Iterable[Standing]) -> list[Standing]:
     """Most converted first, then most received, then by name; ranks from 1. Pure."""
     ordered = sorted(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from referral_engine.contacts.models import Client, ConsentPurpose, ConsentRecord
 from referral_engine.referrals.models import (
@@ -74,6 +74,59 @@ def referred_between(session: Session, *, start: datetime, end: datetime) -> lis
         ),
     )
     return list(session.scalars(query.order_by(Referral.id)))
+
+
+def referrer_counts(
+    session: Session, *, start: datetime, end: datetime
+) -> list[tuple[str, int, int, int, str | None, str | None]]:
+    """Per referrer on record — a client or a partner the referral names by id — whose
+    referrals count for recognition (neither disputed nor waiting for confirmation),
+    over those captured or converted in [start, end): (kind, referrer id, received in it,
+    converted in it, and the referred-by name and external id the first of them
+    recorded), in the order of that first referral. One query, counted in the database."""
+    kind = Referral.referred_by_kind
+    referrer_id = case(
+        (kind == "client", Referral.referred_by_client_id), else_=Referral.referred_by_partner_id
+    ).label("referrer_id")
+    received = and_(Referral.created_at >= start, Referral.created_at < end)
+    converted = and_(Referral.converted_at >= start, Referral.converted_at < end)
+    counted = (
+        select(
+            kind.label("kind"),
+            referrer_id,
+            func.sum(case((received, 1), else_=0)).label("received"),
+            func.sum(case((converted, 1), else_=0)).label("converted"),
+            func.min(Referral.id).label("first_id"),
+        )
+        .where(
+            or_(
+                and_(kind == "client", Referral.referred_by_client_id.is_not(None)),
+                and_(kind == "partner", Referral.referred_by_partner_id.is_not(None)),
+            ),
+            or_(received, converted),
+            Referral.disputed.is_(False),
+            Referral.needs_confirmation.is_(False),
+        )
+        .group_by(kind, referrer_id)
+        .subquery()
+    )
+    first = aliased(Referral)
+    query = (
+        select(
+            counted.c.kind,
+            counted.c.referrer_id,
+            counted.c.received,
+            counted.c.converted,
+            first.referred_by_name,
+            first.referred_by_external_id,
+        )
+        .join(first, first.id == counted.c.first_id)
+        .order_by(counted.c.first_id)
+    )
+    return [
+        (kind, int(rid), int(got or 0), int(won or 0), name, external_id)
+        for kind, rid, got, won, name, external_id in session.execute(query).tuples()
+    ]
 
 
 def by_source_event(session: Session, *, event_id: int) -> Referral | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from referral_engine.asks.models import Ask, AskEntry
@@ -77,6 +78,22 @@ DETAIL = [
 ]
 # Every metric with its label, in the order reports print them.
 ALL_LABELS = HEADLINE + DETAIL
+# The metrics every week has, 0 or not; the others (how asks were decided) appear in
+# ``WeeklyNumbers.values`` only in a week that had some.
+ALWAYS = (
+    "binds_detected",
+    "events_received",
+    "complaints",
+    "inputs_rejected",
+    "asks_sent",
+    "asks_decided",
+    "replies_received",
+    "hot_replies",
+    "opt_outs",
+    "referrals_received",
+    "referrals_quoted",
+    "referrals_converted",
+)
 
 
 @dataclass
@@ -115,107 +132,134 @@ def agency_zone(session: Session) -> ZoneInfo:
 
 def weekly(session: Session, *, week: str) -> WeeklyNumbers:
     """The week's numbers, Monday to Monday in the agency's zone."""
-    start, end = week_bounds(week, agency_zone(session))
-    numbers = WeeklyNumbers(week=parse_week(week), start=start, end=end)
-    for measure in MEASURES:
-        measure(session, numbers)
+    return weeks_numbers(session, [week])[0]
+
+
+def weeks_numbers(session: Session, weeks: list[str]) -> list[WeeklyNumbers]:
+    """The numbers of each of ``weeks``, in the order given, each the same as
+    :func:`weekly` of that week: counted for all the weeks at once, in a fixed number
+    of statements whatever the number of weeks."""
+    zone = agency_zone(session)
+    numbers = [
+        WeeklyNumbers(parse_week(w), *week_bounds(w, zone), values=dict.fromkeys(ALWAYS, 0))
+        for w in weeks
+    ]
+    if numbers:
+        for measure in MEASURES:
+            measure(session, numbers)
     return numbers
 
 
-def _count(session: Session, query: Any) -> int:
-    return int(session.scalar(query) or 0)
+_WEEKS_PER_STATEMENT = 100  # SQLite allows 500 terms in a compound SELECT
 
 
-def _events(session: Session, n: WeeklyNumbers) -> None:
-    in_week = (Event.occurred_at >= n.start, Event.occurred_at < n.end)
-    n.values["binds_detected"] = _count(
+def _counts(
+    session: Session, column: Any, weeks: list[WeeklyNumbers], *where: Any, by: tuple[Any, ...] = ()
+) -> Iterator[tuple[Any, ...]]:
+    """(week, *by, count) for the rows whose ``column`` falls in each of ``weeks`` (and
+    meet ``where``), per distinct ``by``; weeks without such rows may be left out.
+
+    One statement, a UNION ALL of a range count per week: each reads a range of an
+    index on ``column`` (or one that starts with ``where``'s equalities), with no
+    per-row work to tell the weeks apart.
+    """
+    for first in range(0, len(weeks), _WEEKS_PER_STATEMENT):
+        chunk = weeks[first : first + _WEEKS_PER_STATEMENT]
+        branches = []
+        for index, n in enumerate(chunk):
+            branch = (
+                select(literal_column(str(index)), *by, func.count())
+                .select_from(column.class_)
+                .where(column >= n.start, column < n.end, *where)
+            )
+            branches.append(branch.group_by(*by) if by else branch)
+        query = branches[0] if len(branches) == 1 else union_all(*branches)
+        for index, *rest in session.execute(query).tuples():
+            yield chunk[int(index)], *rest
+
+
+def _add(n: WeeklyNumbers, key: str, count: int) -> None:
+    n.values[key] = n.values.get(key, 0) + int(count or 0)
+
+
+def _events(session: Session, weeks: list[WeeklyNumbers]) -> None:
+    bind = (
+        Event.type == "policy.bound",
+        func.coalesce(Event.transaction, "new").in_(("new", "rewrite")),
+    )
+    for n, count in _counts(session, Event.occurred_at, weeks):
+        _add(n, "events_received", count)
+    for n, count in _counts(session, Event.occurred_at, weeks, *bind):
+        _add(n, "binds_detected", count)
+    for n, count in _counts(session, Event.occurred_at, weeks, Event.type == "complaint.received"):
+        _add(n, "complaints", count)
+    rejected = RawInput.outcome == Outcome.rejected
+    for n, count in _counts(session, RawInput.received_at, weeks, rejected):
+        _add(n, "inputs_rejected", count)
+
+
+# The timeline entries the numbers read: reviews by their status (asks_approved, …);
+# decisions and statuses as _decided reads them.
+_REVIEWED = ("approved", "deferred", "declined")
+_DECIDED = ("held", "suppressed", "expired", "outbox", "opted_out")
+
+
+def _asks(session: Session, weeks: list[WeeklyNumbers]) -> None:
+    for n, count in _counts(session, Ask.sent_at, weeks):
+        _add(n, "asks_sent", count)
+    rows = _counts(
         session,
-        select(func.count())
-        .select_from(Event)
-        .where(
-            *in_week,
-            Event.type == "policy.bound",
-            func.coalesce(Event.transaction, "new").in_(("new", "rewrite")),
-        ),
+        AskEntry.at,
+        weeks,
+        AskEntry.kind.in_(("review", "decision", "status")),
+        AskEntry.status.in_(_REVIEWED + _DECIDED),
+        by=(AskEntry.kind, AskEntry.status, AskEntry.rule),
     )
-    n.values["events_received"] = _count(
-        session, select(func.count()).select_from(Event).where(*in_week)
-    )
-    complaints = _count(
-        session,
-        select(func.count()).select_from(Event).where(*in_week, Event.type == "complaint.received"),
-    )
-    n.values["complaints"] = n.values.get("complaints", 0) + complaints
-    n.values["inputs_rejected"] = _count(
-        session,
-        select(func.count())
-        .select_from(RawInput)
-        .where(
-            RawInput.received_at >= n.start,
-            RawInput.received_at < n.end,
-            RawInput.outcome == Outcome.rejected,
-        ),
-    )
+    # Reviews, then decisions by status and rule: the order suppressed_by_reason is
+    # filled in (the CSV lists it so).
+    entries = sorted(rows, key=lambda row: (row[2] or "", row[3] or ""))
+    for n, kind, status, _rule, count in entries:
+        if kind == "review":
+            _add(n, f"asks_{status}", count)
+    for n, kind, status, rule, count in entries:
+        if kind != "review":
+            _decided(n, status, rule, count)
+    for n, count in _counts(session, Ask.created_at, weeks):
+        _add(n, "asks_decided", count)
 
 
-def _asks(session: Session, n: WeeklyNumbers) -> None:
-    n.values["asks_sent"] = _count(
-        session,
-        select(func.count()).select_from(Ask).where(Ask.sent_at >= n.start, Ask.sent_at < n.end),
-    )
-    in_week = (AskEntry.at >= n.start, AskEntry.at < n.end)
-    reviews = session.execute(
-        select(AskEntry.status, func.count())
-        .where(*in_week, AskEntry.kind == "review", AskEntry.status.is_not(None))
-        .group_by(AskEntry.status)
-    ).tuples()
-    for status, count in reviews:
-        n.values[f"asks_{status}"] = count
-    decisions = session.execute(
-        select(AskEntry.status, AskEntry.rule, func.count())
-        .where(*in_week, AskEntry.kind.in_(("decision", "status")))
-        .group_by(AskEntry.status, AskEntry.rule)
-    ).tuples()
-    for status, rule, count in decisions:
-        if status in ("held", "suppressed", "expired"):
-            n.values[f"asks_{status}"] = n.values.get(f"asks_{status}", 0) + count
-        if status in ("suppressed", "expired") and rule:
-            n.suppressed_by_reason[rule] = n.suppressed_by_reason.get(rule, 0) + count
-        if status == "outbox":
-            n.values["asks_in_outbox"] = n.values.get("asks_in_outbox", 0) + count
-        if status == "opted_out":
-            n.values["opt_outs"] = n.values.get("opt_outs", 0) + count
-    n.values["asks_decided"] = _count(
-        session,
-        select(func.count())
-        .select_from(Ask)
-        .where(Ask.created_at >= n.start, Ask.created_at < n.end),
-    )
+def _decided(n: WeeklyNumbers, status: str | None, rule: str | None, count: int) -> None:
+    """A decision or status entry: held, suppressed, expired (with the rule), outbox,
+    opted out."""
+    if status in ("held", "suppressed", "expired"):
+        _add(n, f"asks_{status}", count)
+    if status in ("suppressed", "expired") and rule:
+        n.suppressed_by_reason[rule] = n.suppressed_by_reason.get(rule, 0) + count
+    if status == "outbox":
+        _add(n, "asks_in_outbox", count)
+    if status == "opted_out":
+        _add(n, "opt_outs", count)
 
 
-def _replies(session: Session, n: WeeklyNumbers) -> None:
-    rows = session.execute(
-        select(Reply.kind, func.count())
-        .where(Reply.received_at >= n.start, Reply.received_at < n.end)
-        .group_by(Reply.kind)
-    ).tuples()
-    kinds = dict(rows.all())
-    n.values["replies_received"] = sum(v for k, v in kinds.items() if k != "auto_reply")
-    n.values["hot_replies"] = kinds.get("hot", 0)
-    n.values["complaints"] = n.values.get("complaints", 0) + kinds.get("complaint", 0)
-    n.values["opt_outs"] = n.values.get("opt_outs", 0) + kinds.get("opt_out", 0)
+_REPLY_METRICS = {"hot": "hot_replies", "complaint": "complaints", "opt_out": "opt_outs"}
 
 
-def _referrals(session: Session, n: WeeklyNumbers) -> None:
-    def between(column: Any) -> int:
-        return _count(
-            session,
-            select(func.count()).select_from(Referral).where(column >= n.start, column < n.end),
-        )
+def _replies(session: Session, weeks: list[WeeklyNumbers]) -> None:
+    for n, kind, count in _counts(session, Reply.received_at, weeks, by=(Reply.kind,)):
+        if kind != "auto_reply":
+            _add(n, "replies_received", count)
+        if kind in _REPLY_METRICS:
+            _add(n, _REPLY_METRICS[kind], count)
 
-    n.values["referrals_received"] = between(Referral.created_at)
-    n.values["referrals_quoted"] = between(Referral.quoted_at)
-    n.values["referrals_converted"] = between(Referral.converted_at)
+
+def _referrals(session: Session, weeks: list[WeeklyNumbers]) -> None:
+    for key, column in (
+        ("referrals_received", Referral.created_at),
+        ("referrals_quoted", Referral.quoted_at),
+        ("referrals_converted", Referral.converted_at),
+    ):
+        for n, count in _counts(session, column, weeks):
+            _add(n, key, count)
 
 
 MEASURES = [_events, _asks, _replies, _referrals]
@@ -225,4 +269,4 @@ def recent_weeks(session: Session, *, until: str, count: int) -> list[WeeklyNumb
     zone = agency_zone(session)
     start, _ = week_bounds(until, zone)
     weeks = [week_of(start - timedelta(days=7 * i), zone) for i in range(count)]
-    return [weekly(session, week=w) for w in weeks]
+    return weeks_numbers(session, weeks)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from referral_engine.asks.models import Ask
@@ -83,62 +84,135 @@ class SourceReport:
         }
 
 
-@dataclass(frozen=True)
-class _Fact:
-    """One referral with what its grouping needs: the referrer's names, the ask."""
-
-    referral: Referral
-    client_name: str | None
-    partner_name: str | None
-    partner_kind: str | None
-    trigger: str | None
-    ask_segment: str | None
-
-
-def _facts(session: Session, period: Period) -> list[_Fact]:
-    referrer = aliased(Client)
-    rows = session.execute(
-        select(Referral, referrer, Partner.name, Partner.kind, Ask.trigger, Ask.segment)
-        .outerjoin(referrer, referrer.id == Referral.referred_by_client_id)
-        .outerjoin(Partner, Partner.id == Referral.referred_by_partner_id)
-        .outerjoin(Ask, Ask.id == Referral.ask_id)
-        .where(Referral.created_at >= period.start, Referral.created_at < period.end)
-        .order_by(Referral.id)
-    ).tuples()
+def _counts() -> list[Any]:
+    """What a row of the report adds up, over a group of referrals; with the id of the
+    group's first referral."""
+    converted = Referral.converted_at.is_not(None)
+    within_sla = and_(
+        Referral.contacted_at.is_not(None),
+        Referral.contact_due_at.is_not(None),
+        Referral.contacted_at <= Referral.contact_due_at,
+    )
     return [
-        _Fact(referral, client.display_name if client else None, name, kind, trigger, segment)
-        for referral, client, name, kind, trigger, segment in rows
+        func.min(Referral.id).label("first_id"),
+        func.count().label("received"),
+        func.sum(case((within_sla, 1), else_=0)).label("contacted_within_sla"),
+        func.count(Referral.quoted_at).label("quoted"),
+        func.count(Referral.converted_at).label("converted"),
+        func.sum(case((converted, func.coalesce(Referral.converted_premium, 0)), else_=0)).label(
+            "premium"
+        ),
+        func.sum(case((converted, func.coalesce(Referral.converted_commission, 0)), else_=0)).label(
+            "commission"
+        ),
     ]
 
 
-def _by_referrer(fact: _Fact) -> tuple[str, str, str] | None:
-    r = fact.referral
-    if r.referred_by_kind == "partner":
-        name = fact.partner_name or r.referred_by_name or "unnamed partner"
-        return f"partner:{r.referred_by_partner_id or name}", name, f"partner:{fact.partner_kind}"
-    if r.referred_by_kind == "client":
-        name = fact.client_name or r.referred_by_name or r.referred_by_external_id or "unnamed"
-        return f"client:{r.referred_by_client_id or name}", name, "client"
+def _by_referrer_query(where: list[Any]) -> Any:
+    """Counted per referrer as the referral names them, then their names on record."""
+    named_as: list[Any] = [
+        Referral.referred_by_kind.label("kind"),
+        Referral.referred_by_client_id.label("client_id"),
+        Referral.referred_by_partner_id.label("partner_id"),
+        Referral.referred_by_name.label("referred_by_name"),
+        Referral.referred_by_external_id.label("referred_by_external_id"),
+    ]
+    counted = select(*named_as, *_counts()).where(*where).group_by(*named_as).subquery()
+    referrer = aliased(Client)
+    return (
+        select(
+            *counted.c,
+            referrer.first_name,
+            referrer.last_name,
+            referrer.company,
+            referrer.email,
+            referrer.mobile,
+            Partner.name.label("partner_name"),
+            Partner.kind.label("partner_kind"),
+        )
+        .outerjoin(referrer, referrer.id == counted.c.client_id)
+        .outerjoin(Partner, Partner.id == counted.c.partner_id)
+        .order_by(counted.c.first_id)
+    )
+
+
+def _by_ask_query(where: list[Any], *columns: Any) -> Any:
+    """Counted per distinct ``columns`` of the referral and the ask it came from."""
+    counts = _counts()
+    return (
+        select(*columns, *counts)
+        .select_from(Referral)
+        .outerjoin(Ask, Ask.id == Referral.ask_id)
+        .where(*where)
+        .group_by(*columns)
+        .order_by(counts[0])
+    )
+
+
+def _groups(session: Session, period: Period, by: SourceGrouping) -> list[RowMapping]:
+    """The period's referrals, counted per distinct value of all that ``by`` reads (the
+    rows' labels: see the queries above), in the order of each group's first referral."""
+    where = [Referral.created_at >= period.start, Referral.created_at < period.end]
+    if by == SourceGrouping.partner:
+        where.append(Referral.referred_by_kind == "partner")
+    if by in (SourceGrouping.referrer, SourceGrouping.partner):
+        query = _by_referrer_query(where)
+    elif by == SourceGrouping.trigger:
+        query = _by_ask_query(where, Ask.trigger.label("trigger"))
+    else:
+        query = _by_ask_query(
+            where, Ask.segment.label("ask_segment"), Referral.line_of_business.label("line")
+        )
+    return list(session.execute(query).mappings())
+
+
+def client_name(client_id: int, first_name: str, last_name: str, *contacts: str | None) -> str:
+    """A client's name as :attr:`Client.display_name` gives it, from the columns: the
+    person's name, else the company, email or mobile (``contacts``, in that order)."""
+    person = f"{first_name} {last_name}".strip()
+    return person or next((c for c in contacts if c), None) or f"client {client_id}"
+
+
+def _by_referrer(group: RowMapping) -> tuple[str, str, str] | None:
+    if group["kind"] == "partner":
+        name = group["partner_name"] or group["referred_by_name"] or "unnamed partner"
+        return f"partner:{group['partner_id'] or name}", name, f"partner:{group['partner_kind']}"
+    if group["kind"] == "client":
+        name = (
+            _client_on_record(group)
+            or group["referred_by_name"]
+            or group["referred_by_external_id"]
+            or "unnamed"
+        )
+        return f"client:{group['client_id'] or name}", name, "client"
     return "external", "external", "external"
 
 
-def _by_partner(fact: _Fact) -> tuple[str, str, str] | None:
-    if fact.referral.referred_by_kind != "partner":
+def _client_on_record(group: RowMapping) -> str | None:
+    """The referring client's name, when the referral names a client on record."""
+    if group["client_id"] is None or group["first_name"] is None:
         return None
-    return _by_referrer(fact)
+    contacts = group["company"], group["email"], group["mobile"]
+    return client_name(group["client_id"], group["first_name"], group["last_name"], *contacts)
 
 
-def _by_trigger(fact: _Fact) -> tuple[str, str, str] | None:
-    trigger = fact.trigger or "no ask"
+def _by_partner(group: RowMapping) -> tuple[str, str, str] | None:
+    if group["kind"] != "partner":
+        return None
+    return _by_referrer(group)
+
+
+def _by_trigger(group: RowMapping) -> tuple[str, str, str] | None:
+    trigger = group["trigger"] or "no ask"
     return trigger, trigger, "trigger"
 
 
-def _by_segment(fact: _Fact) -> tuple[str, str, str] | None:
-    segment = fact.ask_segment or segment_of(fact.referral.line_of_business) or "unknown"
+def _by_segment(group: RowMapping) -> tuple[str, str, str] | None:
+    segment = group["ask_segment"] or segment_of(group["line"]) or "unknown"
     return segment, segment, "segment"
 
 
-_KEYS: dict[SourceGrouping, Callable[[_Fact], tuple[str, str, str] | None]] = {
+_KEYS: dict[SourceGrouping, Callable[[RowMapping], tuple[str, str, str] | None]] = {
     SourceGrouping.referrer: _by_referrer,
     SourceGrouping.partner: _by_partner,
     SourceGrouping.trigger: _by_trigger,
@@ -146,26 +220,24 @@ _KEYS: dict[SourceGrouping, Callable[[_Fact], tuple[str, str, str] | None]] = {
 }
 
 
-def _count(row: SourceRow, r: Referral) -> None:
-    row.received += 1
-    if r.contacted_at and r.contact_due_at and r.contacted_at <= r.contact_due_at:
-        row.contacted_within_sla += 1
-    if r.quoted_at is not None:
-        row.quoted += 1
-    if r.converted_at is not None:
-        row.converted += 1
-        row.premium += r.converted_premium or 0.0
-        row.commission += r.converted_commission or 0.0
+def _count(row: SourceRow, group: RowMapping) -> None:
+    row.received += group["received"]
+    row.contacted_within_sla += int(group["contacted_within_sla"] or 0)
+    row.quoted += group["quoted"]
+    row.converted += group["converted"]
+    row.premium += float(group["premium"] or 0)
+    row.commission += float(group["commission"] or 0)
 
 
 def source_report(session: Session, *, period: Period, by: SourceGrouping) -> SourceReport:
-    """Rows ordered by converted, then received (most first), then source name."""
+    """Rows ordered by converted, then received (most first), then source name (then
+    by the first referral of each); counted in the database, one query."""
     rows: dict[str, SourceRow] = {}
-    for fact in _facts(session, period):
-        key = _KEYS[by](fact)
+    for group in _groups(session, period, by):
+        key = _KEYS[by](group)
         if key is None:
             continue
         ident, name, kind = key
-        _count(rows.setdefault(ident, SourceRow(source=name, kind=kind)), fact.referral)
+        _count(rows.setdefault(ident, SourceRow(source=name, kind=kind)), group)
     ordered = sorted(rows.values(), key=lambda r: (-r.converted, -r.received, r.source))
     return SourceReport(period=period, by=by, rows=ordered)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from referral_engine.referrals import publicity, recognition, repository, rewards
+from referral_engine.referrals import publicity, recognition, rewards
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,7 @@ class TopReferrers:
 def top_referrers(session: Session, *, quarter: recognition.Quarter, top: int = 10) -> TopReferrers:
     """The quarter's referrers who may be named, most introductions first."""
     start, end = quarter.bounds(recognition.agency_zone(session))
-    standings = recognition.tally(
-        repository.referred_between(session, start=start, end=end), start=start, end=end
-    )
+    standings = recognition.introductions(session, start=start, end=end)
     standings = [s for s in standings if s.received]
     clients = [s.referrer_id for s in standings if s.kind == "client"]
     allowed = publicity.permissions(session, clients)

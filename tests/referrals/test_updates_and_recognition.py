@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +15,8 @@ from referral_engine import clock
 from referral_engine.db import unit_of_work
 from referral_engine.delivery.models import Message
 from referral_engine.jobs.models import Job
+from referral_engine.referrals import recognition, repository
+from referral_engine.referrals.recognition import Quarter
 from referral_engine.referrals.service import convert_on_bind
 from referral_engine.users.models import Role
 from referral_engine.worker import HANDLERS
@@ -209,6 +213,24 @@ def test_referrers_rank_by_converted_then_received(
         ("Harbor Realty", 1, 2, True),
         ("Bay Motors", 1, 1, True),
         ("Dana Reyes", 0, 3, False),
+    ]
+
+
+def test_the_quarters_counts_made_in_the_database_are_the_tally_of_its_referrals(
+    api: TestClient, ready_db: str, quarter: dict[str, int]
+) -> None:
+    patch(api, quarter["C-1001"], {"disputed": True})  # a disputed referral does not count
+    start, end = Quarter(2026, 4).bounds(ZoneInfo("America/Chicago"))
+    with unit_of_work(ready_db) as session:
+        counted = recognition.introductions(session, start=start, end=end)
+        referrals = repository.referred_between(session, start=start, end=end)
+        tallied = recognition.tally(referrals, start=start, end=end)
+    standing = attrgetter("kind", "referrer_id", "name", "received", "converted", "rank")
+    assert [standing(s) for s in counted] == [standing(s) for s in tallied]
+    assert [(s.name, s.converted, s.received) for s in counted] == [
+        ("Harbor Realty", 1, 2),
+        ("Bay Motors", 1, 1),
+        ("Dana Reyes", 0, 2),
     ]
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from referral_engine.contacts.models import Client
+from referral_engine.reports.sources import client_name
 from tests.agency import Agency
 from tests.reports.scenario import build
 
@@ -126,3 +128,27 @@ def test_bad_input_on_the_command_line_exits_2(quarter: Agency) -> None:
         "report", "sources", "--from", "2026-12-01", "--to", "2026-11-01", now=NOW, expect=2
     )
     assert "after" in out
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        ("Dana", "Reyes", "Reyes Bakery", "dana@example.com", "+13125550100"),
+        ("", "", "Reyes Bakery", "dana@example.com", None),
+        ("  ", "", None, "dana@example.com", "+13125550100"),
+        ("", "", "", "", "+13125550100"),
+        ("", "", None, None, None),
+        ("Dana", "", None, None, None),
+    ],
+)
+def test_a_referring_client_is_named_as_everywhere_else(columns: tuple[Any, ...]) -> None:
+    first_name, last_name, company, email, mobile = columns
+    client = Client(
+        id=7,
+        first_name=first_name,
+        last_name=last_name,
+        company=company,
+        email=email,
+        mobile=mobile,
+    )
+    assert client_name(7, *columns) == client.display_name

@@ -20,8 +20,8 @@ def dashboard(request: Request, session: DbSession, week: str | None = None) -> 
         chosen = reports.parse_week(week) if week else reports.current_week(session, clock.now())
     except reports.BadWeek:
         chosen = reports.current_week(session, clock.now())
-    numbers = reports.weekly(session, week=chosen)
     recent = reports.recent_weeks(session, until=chosen, count=6)
+    numbers = recent[0]  # the chosen week comes first, counted once
     return render(
         request,
         "dashboard.html",
