@@ -7,10 +7,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event, select
 
 from referral_engine.agency.service import load_settings, update_settings
-from referral_engine.db import engine_for, memo, unit_of_work
+from referral_engine.db import _WriteTurn, engine_for, memo, unit_of_work
 from referral_engine.jobs import service as jobs
 from referral_engine.jobs.models import Job
 from tests.conftest import utc
@@ -19,7 +20,7 @@ NOW = utc(2026, 3, 2, 9, 0)
 
 
 def test_a_sqlite_writer_waits_its_turn_in_this_process_and_goes_when_the_first_is_done(
-    sqlite_url: str,
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     statements: list[str] = []
     event.listen(
@@ -27,24 +28,33 @@ def test_a_sqlite_writer_waits_its_turn_in_this_process_and_goes_when_the_first_
         "before_cursor_execute",
         lambda _c, _cur, statement, *_a: statements.append(statement),
     )
-    second_done = threading.Event()
+    # No timed waits (the suite also runs under a shifted clock): the second writer says
+    # when it reaches the turn, and the test waits for that.
+    reached = threading.Event()
+    take = _WriteTurn.take
+
+    def taking(turn: _WriteTurn, info: dict[str, object]) -> None:
+        if threading.current_thread().name == "second-writer":
+            reached.set()
+        take(turn, info)
+
+    monkeypatch.setattr(_WriteTurn, "take", taking)
 
     def second_writer() -> None:
         with unit_of_work(sqlite_url) as session:
             jobs.enqueue(session, kind="tests.second", key="second", run_at=NOW, payload={})
-        second_done.set()
 
+    thread = threading.Thread(target=second_writer, name="second-writer", daemon=True)
     with unit_of_work(sqlite_url) as session:
         jobs.enqueue(session, kind="tests.first", key="first", run_at=NOW, payload={})
-        thread = threading.Thread(target=second_writer, daemon=True)
         thread.start()
+        assert reached.wait(30)
         # The second writer waits for this transaction's turn, not at SQLite's lock: it
-        # has sent no BEGIN yet.
-        assert not second_done.wait(0.2)
+        # has sent no BEGIN.
         assert statements.count("BEGIN IMMEDIATE") == 1
-    thread.join(10)
+    thread.join()
 
-    assert second_done.is_set()
+    assert statements.count("BEGIN IMMEDIATE") == 2
     with unit_of_work(sqlite_url) as session:
         assert set(session.scalars(select(Job.dedupe_key))) >= {"first", "second"}
 
