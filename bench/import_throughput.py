@@ -100,10 +100,11 @@ def run_child(mode: str, path: Path, url: str) -> dict[str, float]:
     return dict(json.loads(output.strip().splitlines()[-1]))
 
 
-def pg_url(server: str) -> tuple[str, str]:
+def pg_url(server: str, prefix: str = "re_bench") -> tuple[str, str]:
+    """A new database on ``server``: its SQLAlchemy URL and its name."""
     import psycopg
 
-    name = f"re_bench_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     base = server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")

@@ -39,7 +39,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import report_life
+from import_throughput import drop_pg, pg_url
 
 TARGET_MS = 100.0
 END = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # a Wednesday: "now" for every report
@@ -107,20 +107,7 @@ def cases(now: datetime) -> list[Case]:
 
 def pg_database(server: str) -> tuple[str, str]:
     """A new database on ``server``: its SQLAlchemy URL and its name."""
-    import psycopg
-
-    name = f"re_bench_reports_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    return f"{base}/{name}", name
-
-
-def drop_pg(server: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return pg_url(server, prefix="re_bench_reports")
 
 
 def initialize(url: str, tmp: Path) -> None:
