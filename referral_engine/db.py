@@ -213,29 +213,34 @@ def memo(session: Session, key: str, make: Callable[[], T]) -> T:
     templates) and that changes only when a person saves it: the code that saves it
     calls :func:`forget` in the same session, and a commit or rollback forgets it all.
     """
-    cache: dict[str, Any] = session.info.setdefault(MEMO_KEY, {})
+    cache: dict[str, Any] = session.info.setdefault(_MEMO, {})
     if key not in cache:
         cache[key] = make()
     return cast(T, cache[key])
+
+
+def recall(session: Session, key: str) -> Any:
+    """What :func:`memo` holds under ``key`` in this transaction, or None."""
+    return session.info.get(_MEMO, {}).get(key)
 
 
 def forget(session: Session, key: str | None = None) -> None:
     """Drop what :func:`memo` holds under ``key`` (the value was just changed), or
     everything it holds when no key is given."""
     if key is None:
-        session.info.pop(MEMO_KEY, None)
+        session.info.pop(_MEMO, None)
     else:
-        session.info.get(MEMO_KEY, {}).pop(key, None)
+        session.info.get(_MEMO, {}).pop(key, None)
 
 
-MEMO_KEY = "referral_engine.memo"
+_MEMO = "referral_engine.memo"
 
 
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_all(session: Session, *_args: Any) -> None:
-    session.info.pop(MEMO_KEY, None)
+    session.info.pop(_MEMO, None)
 
 
 def dispose_all() -> None:

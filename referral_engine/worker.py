@@ -22,6 +22,8 @@ from referral_engine.jobs import service as jobs
 from referral_engine.jobs.registry import HANDLERS, PREPARERS, RetryLater, handles
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from referral_engine.delivery.providers import Providers
 
 log = logging.getLogger(__name__)
@@ -94,14 +96,8 @@ def _run_chunk(url: str, chunk: list[jobs.DueJob], now: datetime) -> TickReport:
                 if kind in PREPARERS:
                     PREPARERS[kind](session, payloads)
             for job in chunk:
-                handler = HANDLERS.get(job.kind)
-                if handler is None:
-                    raise LookupError(f"no handler for due work {job.kind!r}")
-                outcome = handler(session, job.payload, now)
+                _handle(session, job, now, report)
                 session.flush()  # the next job's queries see this one's changes
-                report.ran[job.kind] += 1
-                if outcome:
-                    report.outcomes[outcome] += 1
             jobs.finish_many(session, job_ids=[job.id for job in chunk], now=now)
     except Exception:  # one job of the chunk failed: run them one by one
         log.info("a job of a chunk of %s failed; running them one at a time", len(chunk))
@@ -109,6 +105,18 @@ def _run_chunk(url: str, chunk: list[jobs.DueJob], now: datetime) -> TickReport:
         for job in chunk:
             report.merge(_run_one(url, job, now))
     return report
+
+
+def _handle(session: Session, job: jobs.DueJob, now: datetime, report: TickReport) -> None:
+    """Run ``job``'s handler in ``session`` and count it in ``report`` (the caller
+    commits, and counts nothing when the transaction does not commit)."""
+    handler = HANDLERS.get(job.kind)
+    if handler is None:
+        raise LookupError(f"no handler for due work {job.kind!r}")
+    outcome = handler(session, job.payload, now)
+    report.ran[job.kind] += 1
+    if outcome:
+        report.outcomes[outcome] += 1
 
 
 def _poll_mailbox(url: str, now: datetime) -> Counter[str]:
@@ -147,16 +155,12 @@ def _send(url: str, now: datetime, providers: Providers | None) -> TickReport:
 
 def _run_one(url: str, job: jobs.DueJob, now: datetime) -> TickReport:
     report = TickReport()
-    handler = HANDLERS.get(job.kind)
     try:
         with unit_of_work(url) as session:
-            if handler is None:
-                raise LookupError(f"no handler for due work {job.kind!r}")
-            outcome = handler(session, job.payload, now)
+            ran = TickReport()
+            _handle(session, job, now, ran)
             jobs.finish(session, job_id=job.id, now=now)
-        report.ran[job.kind] += 1
-        if outcome:
-            report.outcomes[outcome] += 1
+        report.merge(ran)
     except RetryLater as later:
         with unit_of_work(url) as session:
             jobs.retry_later(session, job_id=job.id, run_at=later.at, error=str(later))

@@ -168,24 +168,19 @@ class ConsentLedger:
                     ConsentRecord.address,
                 ).where(ConsentRecord.client_id.in_(ids[start : start + 500]))
             ):
-                if row[0] is not None:
-                    self._remember(row[0], *row[1:])
+                client_id, purpose, status, method, given_at, wording, address = row
+                if client_id is not None:
+                    self._remember(
+                        (client_id, purpose, status, method, as_utc(given_at), wording, address)
+                    )
 
-    def _remember(
-        self,
-        client_id: int,
-        purpose: str,
-        status: str,
-        method: str,
-        given_at: datetime,
-        wording: str | None,
-        address: str | None,
-    ) -> None:
-        self._known.add((client_id, purpose, status, method, as_utc(given_at), wording, address))
+    def _remember(self, key: Key) -> None:
+        self._known.add(key)
+        client_id, purpose, status, _method, given_at, _wording, _address = key
         if status == ConsentStatus.revoked:
             latest = self._revoked.get((client_id, purpose))
             if latest is None or given_at > latest:
-                self._revoked[(client_id, purpose)] = as_utc(given_at)
+                self._revoked[(client_id, purpose)] = given_at
 
     def decide(
         self,
@@ -241,15 +236,7 @@ class ConsentLedger:
             "note": note,
         }
         if client is not None:
-            self._remember(
-                _key_of(client),
-                statement.purpose,
-                statement.status,
-                statement.method,
-                statement.given_at,
-                statement.wording,
-                statement.address,
-            )
+            self._remember(key)
         return values
 
     def add(self, *, client: Client, statement: ConsentStatement, now: datetime) -> bool:

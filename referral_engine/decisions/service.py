@@ -22,7 +22,7 @@ from referral_engine.asks.drafts import mentions_reward
 from referral_engine.asks.models import COUNTED_STATUSES, OPEN_STATUSES, Ask, AskStatus
 from referral_engine.contacts import service as contacts
 from referral_engine.contacts.models import Client, ClientIssue
-from referral_engine.db import MEMO_KEY, memo
+from referral_engine.db import memo, recall
 from referral_engine.decisions import rules
 from referral_engine.decisions.rules import ClientFacts, MomentFacts, Reason, Rulebook
 from referral_engine.decisions.send_windows import client_window
@@ -137,17 +137,7 @@ def prepare_events(session: Session, *, event_ids: list[int]) -> None:
     ).all()
     for ask in counted:
         known[ask.client_id].counted.append(ask)
-    keys = [
-        moment_key(
-            client_id=e.client_id,
-            event_type=e.type,
-            payload=e.payload,
-            source=e.source,
-            external_id=e.external_id,
-        )
-        for e in events
-        if e.client_id is not None
-    ]
+    keys = [_moment_of(e) for e in events if e.client_id is not None]
     same_moment = session.scalars(select(Ask).where(Ask.moment_key.in_(keys))).all()
     for ask in same_moment:
         known[ask.client_id].by_moment[ask.moment_key] = ask
@@ -159,9 +149,20 @@ def prepare_events(session: Session, *, event_ids: list[int]) -> None:
     kept.extend([*events, *clients, *producers, *issues, *counted, *same_moment, *prepared])
 
 
+def _moment_of(event: Event) -> str:
+    """The moment ``event`` (of a known client) reports: one ask per moment."""
+    return moment_key(
+        client_id=event.client_id or 0,
+        event_type=event.type,
+        payload=event.payload,
+        source=event.source,
+        external_id=event.external_id,
+    )
+
+
 def _known_for(session: Session, client_id: int) -> KnownFacts | None:
     """The client's prepared facts, once; None when not prepared or already used."""
-    known: dict[int, KnownFacts] = session.info.get(MEMO_KEY, {}).get(KNOWN, {})
+    known: dict[int, KnownFacts] = recall(session, KNOWN) or {}
     return known.pop(client_id, None)
 
 
@@ -204,13 +205,7 @@ def _new_ask(
     *,
     known: KnownFacts | None = None,
 ) -> str:
-    key = moment_key(
-        client_id=client.id,
-        event_type=event.type,
-        payload=event.payload,
-        source=event.source,
-        external_id=event.external_id,
-    )
+    key = _moment_of(event)
     if known is not None:
         existing = known.by_moment.get(key)
     else:

@@ -25,7 +25,7 @@ from referral_engine.agency.service import load_settings
 from referral_engine.asks import service as asks
 from referral_engine.asks.models import Ask
 from referral_engine.contacts.models import Client
-from referral_engine.db import MEMO_KEY
+from referral_engine.db import memo, recall
 from referral_engine.events.lob import resolve_line
 from referral_engine.events.models import Event
 from referral_engine.events.schemas import ProspectIn, ReferralIn, ReferredBy
@@ -445,12 +445,14 @@ def prepare_conversions(
     open_now = list(
         session.scalars(select(Referral).where(Referral.status.in_(OPEN), or_(*conditions)))
     )
-    by_event = {}
-    for referral in sorted(converted, key=lambda r: r.id, reverse=True):
+    by_event: dict[int, Referral] = {}
+    for referral in sorted(converted, key=lambda r: r.id):  # the first, as the query reads it
         if referral.converted_event_id is not None:
-            by_event[referral.converted_event_id] = referral
-    session.info.setdefault(MEMO_KEY, {})[KNOWN_REFERRALS] = KnownReferrals(
-        event_ids=event_ids, converted_by=by_event, open=open_now
+            by_event.setdefault(referral.converted_event_id, referral)
+    memo(
+        session,
+        KNOWN_REFERRALS,
+        lambda: KnownReferrals(event_ids=event_ids, converted_by=by_event, open=open_now),
     )
     return [*converted, *open_now]
 
@@ -467,17 +469,14 @@ def convert_on_bind(
     """
     if not conversion.is_bind(event):
         return None
-    known: KnownReferrals | None = session.info.get(MEMO_KEY, {}).get(KNOWN_REFERRALS)
+    known: KnownReferrals | None = recall(session, KNOWN_REFERRALS)
     if known is not None and event.id in known.event_ids:
-        done = known.converted_by.get(event.id)
-        if done is not None:
-            return done
-        referral = conversion.open_match(session, client=client, among=known.open)
+        done, among = known.converted_by.get(event.id), known.open
     else:
-        done = repository.by_converted_event(session, event_id=event.id)
-        if done is not None:
-            return done
-        referral = conversion.open_match(session, client=client)
+        done, among = repository.by_converted_event(session, event_id=event.id), None
+    if done is not None:
+        return done
+    referral = conversion.open_match(session, client=client, among=among)
     if referral is None:
         return None
     conversion.convert(session, referral, event=event, client=client, now=now)
