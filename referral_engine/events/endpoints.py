@@ -117,13 +117,14 @@ def _ingest_transaction(request: Request) -> Iterator[tuple[Session, AgencySetti
 @router.post("/api/v1/events", status_code=202, openapi_extra=_EVENT_BODY, tags=["events"])
 def post_event(request: Request, body: RawBody) -> JSONResponse:
     """Ingest one canonical event. A repeat of (source, id) answers "duplicate"."""
-    raw = events.RawEvent.from_json_text(body, channel="api", source="api")
     oversize = too_large(request)
-    with _ingest_transaction(request) as (session, settings):
-        if oversize is not None:
-            reason = f"too large: {oversize:,} bytes or more"
+    if oversize is not None:
+        reason = f"too large: {oversize:,} bytes or more"
+        with _ingest_transaction(request) as (session, settings):
             _keep_unreadable(session, settings, body=body, reason=reason, now=clock.now())
-            return _too_large(oversize, request.url.path, kept=True)
+        return _too_large(oversize, request.url.path, kept=True)
+    raw = events.RawEvent.from_json_text(body, channel="api", source="api")
+    with _ingest_transaction(request) as (session, settings):
         [result] = events.ingest_retrying(session, inputs=[raw], settings=settings, now=clock.now())
     if result.outcome == Outcome.rejected:
         return _rejected(result, request.url.path)
