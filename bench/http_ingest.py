@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from import_throughput import drop_pg, pg_url
 
 TOKEN = "bench-token-" + "x" * 24
 
@@ -157,19 +158,11 @@ def main() -> None:
             f"sqlite:///{Path(tmp) / 'bench.db'}", seconds=args.seconds, clients=args.clients
         )
     if args.pg:
-        import psycopg
-
-        name = f"bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(args.pg, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+        url, name = pg_url(args.pg, prefix="re_bench_http")
         try:
-            url = args.pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-            results["postgresql"] = measure(
-                f"{url}/{name}", seconds=args.seconds, clients=args.clients
-            )
+            results["postgresql"] = measure(url, seconds=args.seconds, clients=args.clients)
         finally:
-            with psycopg.connect(args.pg, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_pg(args.pg, name)
     print(json.dumps(results, indent=2))
 
 
