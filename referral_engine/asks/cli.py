@@ -32,7 +32,7 @@ def _reviewer(session: Session, email: str | None) -> User:
     from sqlalchemy import select
 
     from referral_engine.users import service as users
-    from referral_engine.users.models import Role
+    from referral_engine.users.models import MANAGERS
 
     if email:
         user = users.find_by_email(session, email=email.strip().lower())
@@ -40,7 +40,7 @@ def _reviewer(session: Session, email: str | None) -> User:
             fail(f"--as: no user {email}")
         return user
     admin = session.scalars(
-        select(User).where(User.role == Role.admin).order_by(User.id).limit(1)
+        select(User).where(User.role.in_(MANAGERS)).order_by(User.id).limit(1)
     ).first()
     if admin is None:
         fail("no admin exists: run referral init first")

@@ -20,7 +20,7 @@ from referral_engine.asks.schemas import (
     TemplateIn,
     TemplateRead,
 )
-from referral_engine.users.models import Role
+from referral_engine.users.models import MANAGERS
 from referral_engine.web.deps import ApiUser, DbSession, require_role
 from referral_engine.web.problems import Problem
 
@@ -157,7 +157,7 @@ def list_templates(user: ApiUser, session: DbSession) -> list[TemplateRead]:
 def put_template(key: str, body: TemplateIn, user: ApiUser, session: DbSession) -> TemplateRead:
     """Save the agency's wording for a key; refused at once when it uses an unknown
     variable or is not a valid template."""
-    require_role(user, Role.admin)
+    require_role(user, *MANAGERS)
     try:
         row = save_template(session, key=key, source=body.source, actor=user.email, now=clock.now())
     except (TemplateError, ValueError) as exc:

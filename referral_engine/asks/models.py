@@ -68,6 +68,8 @@ class Ask(Base):
     sending_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     send_attempts: Mapped[int] = mapped_column(default=0)
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # An ask waiting for review warns its reviewer two business days before it expires.
+    expiry_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     policy_number: Mapped[str | None] = mapped_column(String(100))
     line_of_business: Mapped[str | None] = mapped_column(String(40))
     segment: Mapped[str | None] = mapped_column(String(20))

@@ -23,7 +23,7 @@ from referral_engine.asks.models import OPEN_STATUSES, Ask, AskEntry, AskStatus
 from referral_engine.decisions.rules import Decision, Reason, Rulebook, quiet_hours_reason
 from referral_engine.decisions.rules import window_for as _window_for
 from referral_engine.users.actor import SYSTEM, Actor
-from referral_engine.users.models import Role, User
+from referral_engine.users.models import Role, User, manages
 
 
 class AskNotFound(LookupError):
@@ -167,12 +167,13 @@ def get(session: Session, *, ask_id: int) -> Ask:
 
 
 def _may_review(user: User, ask: Ask) -> None:
-    if user.role == Role.admin:
+    if manages(user):
         return
     if user.role == Role.producer and ask.producer_id in (None, user.id):
         return
     raise ReviewForbidden(
-        f"{user.email} may not review ask {ask.id}: it belongs to its producer or an admin"
+        f"{user.email} may not review ask {ask.id}: "
+        "it belongs to its producer, a principal or an admin"
     )
 
 

@@ -35,6 +35,13 @@ class Message(Base):
         ForeignKey("clients.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(20), default="ask")
+    # A message to a staff member (a notification): who it is for.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # One message per cause ("notice:task:12:user:3"): a second attempt to queue the same
+    # notification finds this one instead of sending it twice.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(10))
     to: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str | None] = mapped_column(Text)

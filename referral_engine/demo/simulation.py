@@ -106,7 +106,7 @@ COMMERCIAL_LINES = [
     ("Commercial Property", 7200),
 ]
 STAFF = [
-    ("principal@lakeside.example", "Morgan Hale", Role.admin, True),
+    ("principal@lakeside.example", "Morgan Hale", Role.principal, True),
     ("sam.ortiz@lakeside.example", "Sam Ortiz", Role.producer, True),
     ("jo.park@lakeside.example", "Jo Park", Role.producer, True),
     ("lee.adams@lakeside.example", "Lee Adams", Role.producer, False),

@@ -32,7 +32,7 @@ from referral_engine.referrals.schemas import (
 from referral_engine.referrals.views import partner_read, reward_read
 from referral_engine.settings import AgencySettings
 from referral_engine.users.actor import Actor
-from referral_engine.users.models import Role
+from referral_engine.users.models import MANAGERS
 from referral_engine.web.deps import ApiUser, DbSession, Settings, require_role
 from referral_engine.web.problems import Problem
 
@@ -194,7 +194,7 @@ def run_recognition(
 ) -> RecognitionRead:
     """Recognize a quarter's top referrers now (admin): the same as the due work at the
     quarter's end. Safe to repeat."""
-    require_role(user, Role.admin)
+    require_role(user, *MANAGERS)
     try:
         chosen = recognition.Quarter.parse(quarter)
     except recognition.InvalidQuarter as exc:
@@ -322,7 +322,7 @@ def list_rewards(
 def approve_reward(reward_id: int, user: ApiUser, session: DbSession) -> RewardRead:
     """Approve a reward (admin) after checking the rules again; a reward
     they block answers 409 with the rule that blocks it, and nothing changes."""
-    require_role(user, Role.admin)
+    require_role(user, *MANAGERS)
     try:
         reward = rewards.approve(session, reward_id=reward_id, user=user, now=clock.now())
     except (rewards.RewardNotFound, rewards.RewardRefused) as exc:
@@ -335,7 +335,7 @@ def decline_reward(
     reward_id: int, user: ApiUser, session: DbSession, body: RewardDecline | None = None
 ) -> RewardRead:
     """Decline a reward (admin), with an optional reason."""
-    require_role(user, Role.admin)
+    require_role(user, *MANAGERS)
     try:
         reward = rewards.decline(
             session,

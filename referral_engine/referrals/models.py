@@ -94,6 +94,10 @@ class Referral(Base):
     referred_by_name: Mapped[str | None] = mapped_column(String(200))
     ask_id: Mapped[int | None] = mapped_column(ForeignKey("asks.id", ondelete="SET NULL"))
     reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id", ondelete="SET NULL"))
+    # Who works this referral (its contact task goes to them); reassignable.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # When a person confirmed a referral drafted from a reply (and who).
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The event whose `referral` field recorded this referral: one referral per event.
     source_event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="SET NULL"), unique=True

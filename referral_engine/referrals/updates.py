@@ -14,7 +14,7 @@ from referral_engine.referrals.models import Referral, ReferralStatus
 from referral_engine.referrals.schemas import ReferralUpdate
 from referral_engine.referrals.timeline import record
 from referral_engine.users.actor import Actor
-from referral_engine.users.models import Role, User
+from referral_engine.users.models import User, manages
 
 
 class ReferralNotFound(LookupError):
@@ -39,7 +39,7 @@ def update(
             ReferralStatus(referral.status),
             referral.reason,
             change,
-            admin=user.role == Role.admin,
+            admin=manages(user),
         )
     converting = change is not None and change.status == ReferralStatus.converted
     facts = {"policy_number", "premium", "commission"} & changes.model_fields_set

@@ -12,7 +12,7 @@ from referral_engine.asks.models import Ask
 from referral_engine.decisions.calendar import BusinessCalendar
 from referral_engine.jobs import service as jobs
 from referral_engine.tasks.models import Task, TaskStatus
-from referral_engine.users.models import Role, User
+from referral_engine.users.models import MANAGERS, User
 
 ESCALATE_TASK = "tasks.escalate_task"
 OPEN_AT = time(9)
@@ -47,14 +47,15 @@ def business_hours_later(start: datetime, hours: float, calendar: BusinessCalend
 
 
 def principal(session: Session) -> User | None:
-    """Who overdue work escalates to: ``[agency] principal_email``, else the first admin."""
+    """Who overdue work escalates to: ``[agency] principal_email``, else the first
+    principal or admin."""
     email = load_settings(session).agency.principal_email.strip().lower()
     if email:
         user = session.scalars(select(User).where(User.email == email)).first()
         if user is not None:
             return user
     return session.scalars(
-        select(User).where(User.role == Role.admin, User.active.is_(True)).order_by(User.id)
+        select(User).where(User.role.in_(MANAGERS), User.active.is_(True)).order_by(User.id)
     ).first()
 
 
@@ -130,6 +131,15 @@ def escalate(session: Session, *, task_id: int, now: datetime) -> str | None:
     task.escalated_at = now
     task.escalated_to_id = boss.id if boss else None
     return "task:escalated"
+
+
+def reassign(session: Session, *, task: Task, assignee: User, now: datetime) -> bool:
+    """Give an open task to ``assignee``; False when it is done or already theirs."""
+    if task.status != TaskStatus.open or task.assignee_id == assignee.id:
+        return False
+    task.assignee_id = assignee.id
+    session.flush()
+    return True
 
 
 def complete(session: Session, *, task_id: int, user: User, now: datetime) -> Task:

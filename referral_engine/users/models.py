@@ -5,16 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from referral_engine.db import Base, UtcDateTime
 
 
 class Role(StrEnum):
-    admin = "admin"
-    producer = "producer"
-    csr = "csr"
+    principal = "principal"  # runs the agency: sees and decides everything
+    producer = "producer"  # sells: reviews their own asks, works their own book
+    csr = "csr"  # serves clients: tasks, referrals; a senior CSR gets referral calls
+    admin = "admin"  # runs the service: everything a principal may, and settings
+
+
+# Who may act on anyone's work (approve any ask, see the whole agency, manage the team).
+MANAGERS = (Role.principal, Role.admin)
+
+
+def manages(user: User) -> bool:
+    """A principal or an admin: they act on anyone's asks, tasks and referrals."""
+    return user.role in MANAGERS
 
 
 class User(Base):
@@ -29,6 +39,18 @@ class User(Base):
     senior: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Notifications: a mobile (E.164) and the person's own consent to be texted there;
+    # ``quiet_nights``: hold texts and emails from 21:00 to 07:00 (agency time).
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    notify_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    quiet_nights: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped on a password change or deactivation: a signed-in session carries the value
+    # it began with and ends when it no longer matches.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ApiToken(Base):
@@ -42,3 +64,22 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The first characters of the token, to tell tokens apart in a list (not a secret).
+    hint: Mapped[str | None] = mapped_column(String(12))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Invitation(Base):
+    """A set-password link: an invitation or a reset. Only the token's hash is kept; a
+    link works once, until ``expires_at``, and a newer link for the same person ends it."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(10))  # invite, reset
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(200))

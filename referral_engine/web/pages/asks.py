@@ -12,7 +12,7 @@ from referral_engine.agency.service import load_settings
 from referral_engine.asks import repository, review
 from referral_engine.asks import service as asks
 from referral_engine.asks.models import AskStatus
-from referral_engine.users.models import Role
+from referral_engine.users.models import Role, manages
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import reward_pages
 from referral_engine.web.pages.views import agency_instant, page_user, render
@@ -30,7 +30,7 @@ def review_queue(
     mine = user.id if user.role == Role.producer else None
     pending = review.listing(session, status=AskStatus.pending_review, producer_id=mine)
     zone = load_settings(session).agency.timezone
-    waiting = reward_pages.waiting(session) if user.role == Role.admin else []
+    waiting = reward_pages.waiting(session) if manages(user) else []
     return render(
         request,
         "review.html",

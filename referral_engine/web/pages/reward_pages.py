@@ -14,7 +14,7 @@ from referral_engine.referrals import repository, rewards
 from referral_engine.referrals.models import RewardStatus
 from referral_engine.referrals.schemas import RewardRead
 from referral_engine.referrals.views import reward_read
-from referral_engine.users.models import Role
+from referral_engine.users.models import manages
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages.views import page_user
 
@@ -38,7 +38,7 @@ def _back(*, done: str = "", error: str = "") -> RedirectResponse:
 @router.post("/rewards/{reward_id}/approve")
 def approve(request: Request, session: DbSession, reward_id: int) -> RedirectResponse:
     user = page_user(request, session)
-    if user.role != Role.admin:
+    if not manages(user):
         return _back(error="Only an admin decides rewards.")
     try:
         rewards.approve(session, reward_id=reward_id, user=user, now=clock.now())
@@ -52,7 +52,7 @@ def decline(
     request: Request, session: DbSession, reward_id: int, reason: str = Form("")
 ) -> RedirectResponse:
     user = page_user(request, session)
-    if user.role != Role.admin:
+    if not manages(user):
         return _back(error="Only an admin decides rewards.")
     try:
         rewards.decline(

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from referral_engine.agency.service import load_settings, save_settings
 from referral_engine.settings import AgencySettings, SettingsError
-from referral_engine.users.models import Role
+from referral_engine.users.models import Role, manages
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages.views import page_user, render
 
@@ -63,14 +63,14 @@ def settings_form(request: Request, session: DbSession, saved: int = 0) -> HTMLR
         text=text,
         error=None,
         saved=bool(saved),
-        editable=user.role == Role.admin,
+        editable=manages(user),
     )
 
 
 @router.post("/settings", response_model=None)
 def settings_save(request: Request, session: DbSession, document: str = Form("")) -> Response:
     user = page_user(request, session)
-    if user.role != Role.admin:
+    if not manages(user):
         response = render(
             request,
             "settings.html",
