@@ -145,3 +145,30 @@ def test_demo_referrals_convert_and_the_new_clients_are_asked_in_turn(
             select(func.count()).select_from(Ask).where(Ask.client_id.in_(new_clients))
         )
     assert asked, "the converted prospect's bind fires the loop again"
+
+
+def test_demo_prints_each_staff_sign_in_that_works_and_leaves_work_in_their_queues(
+    demo_output: str, demo_db: str
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from referral_engine.web.app import create_app
+
+    assert "Sign in as anyone on the team" in demo_output
+    rows = [
+        line.strip("│ ").split("│")
+        for line in demo_output.splitlines()
+        if "@lakeside.example" in line and line.startswith("│")
+    ]
+    people = {cells[0].strip(): cells for cells in rows}
+    assert len(people) == 14
+    waiting = sum(int(cells[3]) + int(cells[4]) for cells in people.values())
+    assert waiting > 0, "the team's last week is left in its members' own queues"
+    for email in ("principal@lakeside.example", "sam.ortiz@lakeside.example"):
+        password = people[email][1].strip()
+        assert len(password) >= 12
+        with TestClient(create_app(demo_db)) as browser:
+            answer = browser.post(
+                "/login", data={"email": email, "password": password}, follow_redirects=False
+            )
+            assert answer.status_code == 303, (email, answer.text[:200])

@@ -172,3 +172,66 @@ def print_replies(console: Console, replies: dict[str, Any], tasks: dict[str, in
         f"Tasks: {tasks.get('done', 0)} worked by the team; "
         f"{replies.get('escalated', 0)} escalated to the principal when overdue."
     )
+
+
+def staff_workload(url: str, staff: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Each staff member's sign-in and the work waiting in their own queues: asks for
+    them to review (a manager also gets asks without a producer) and their open tasks."""
+    from sqlalchemy import func, select
+
+    from referral_engine.asks.models import Ask
+    from referral_engine.tasks.models import Task, TaskStatus
+    from referral_engine.users.models import manages
+
+    rows: list[dict[str, Any]] = []
+    with unit_of_work(url) as session:
+        waiting = dict(
+            session.execute(
+                select(Ask.producer_id, func.count())
+                .where(Ask.status == AskStatus.pending_review)
+                .group_by(Ask.producer_id)
+            ).all()
+        )
+        open_tasks = dict(
+            session.execute(
+                select(Task.assignee_id, func.count())
+                .where(Task.status == TaskStatus.open)
+                .group_by(Task.assignee_id)
+            ).all()
+        )
+        for email, password in staff:
+            user = users.find_by_email(session, email=email)
+            if user is None:
+                continue
+            review = int(waiting.get(user.id, 0))
+            if manages(user):
+                review += int(waiting.get(None, 0))
+            rows.append(
+                {
+                    "email": user.email,
+                    "name": user.name,
+                    "role": str(user.role),
+                    "password": password,
+                    "to_review": review,
+                    "open_tasks": int(open_tasks.get(user.id, 0)),
+                }
+            )
+    return rows
+
+
+def print_sign_ins(console: Console, staff: list[dict[str, Any]]) -> None:
+    """Who can sign in, with which password, and what waits for them there."""
+    table = Table(title="Sign in as anyone on the team", title_justify="left")
+    for column in ("Email", "Password", "Role", "Review", "Tasks"):
+        table.add_column(column, no_wrap=True, justify="right" if column[0] in "RT" else "left")
+    table.columns[2].justify = "left"
+    for person in staff:
+        table.add_row(
+            person["email"],
+            person["password"],
+            person["role"],
+            str(person["to_review"]),
+            str(person["open_tasks"]),
+        )
+    console.print(table)
+    console.print("Review: asks waiting for their approval; Tasks: their open tasks.")

@@ -30,7 +30,9 @@ from referral_engine.demo.people import (
     ask_outcomes,
     print_asks,
     print_replies,
+    print_sign_ins,
     reply_outcomes,
+    staff_workload,
     work_review_queue,
     work_tasks,
 )
@@ -123,6 +125,7 @@ STAFF = [
 ]
 PRODUCERS = [s for s in STAFF if s[2] == Role.producer]
 SENIOR_CSR = "ana.ruiz@lakeside.example"
+LEFT_FOR_YOU_DAYS = 5
 DEMO_SETTINGS = {
     "agency": {
         "name": "Lakeside Insurance Group",
@@ -340,8 +343,24 @@ def _staff(url: str) -> None:
                     name=name,
                     role=role,
                     senior=senior,
-                    password="demo-" + email.split("@")[0].split(".")[0],
+                    password=demo_password(email),
                 )
+
+
+def demo_password(email: str) -> str:
+    """A staff member's published demo password: ``demo-`` and the mailbox name
+    (demo-principal, demo-sam-ortiz): at least 12 characters, like any password here."""
+    return "demo-" + email.split("@")[0].replace(".", "-")
+
+
+def _last_working_days(end: date, count: int) -> date:
+    """The first of the last ``count`` weekdays before ``end``: from then on the team
+    leaves its work for whoever signs in to the demo."""
+    day = end
+    while count:
+        day -= timedelta(days=1)
+        count -= int(day.weekday() < 5)
+    return day
 
 
 def run_demo(url: str, *, weeks: int, seed: int, console: Console) -> dict[str, Any]:
@@ -368,30 +387,40 @@ def run_demo(url: str, *, weeks: int, seed: int, console: Console) -> dict[str, 
         worked.merge(run_due(url, now=at, providers=providers))
 
     day = start_day
+    # The last working week is left to the people who sign in: their review queues
+    # and tasks hold that work when the demo ends.
+    left_from = _last_working_days(end.astimezone(ZONE).date(), LEFT_FOR_YOU_DAYS)
     with console.status("Running the simulated agency…"):
         while day < end.astimezone(ZONE).date():
+            working = day < left_from
             tick(_at(day, 10))  # the send slot
-            reviewed.update(
-                work_review_queue(url, day=day, zone=ZONE, rng=agency.rng, principal=STAFF[0][0])
-            )
+            if working:
+                reviewed.update(
+                    work_review_queue(
+                        url, day=day, zone=ZONE, rng=agency.rng, principal=STAFF[0][0]
+                    )
+                )
             tick(_at(day, 13))
-            worked_tasks.update(
-                work_tasks(url, day=day, at=time(13, 15), zone=ZONE, rng=agency.rng)
-            )
+            if working:
+                worked_tasks.update(
+                    work_tasks(url, day=day, at=time(13, 15), zone=ZONE, rng=agency.rng)
+                )
             ingested.update(_feed_day(url, agency, day, settings))
             tick(_at(day, 17, 30))
-            worked_tasks.update(
-                work_tasks(url, day=day, at=time(17, 45), zone=ZONE, rng=agency.rng)
-            )
+            if working:
+                worked_tasks.update(
+                    work_tasks(url, day=day, at=time(17, 45), zone=ZONE, rng=agency.rng)
+                )
             tick(_end_of(day))
             agency.pipeline.take_new_referrals(url, day=day)
-            if day.weekday() < 5:
+            if working and day.weekday() < 5:
                 agency.pipeline.work(url, day=day, zone=ZONE, staff_email=SENIOR_CSR)
             day += timedelta(days=1)
     tick(end)
     summary = _summary(url, weeks=weeks, ingested=ingested, worked=worked, end=end)
     summary["reviewed"] = dict(reviewed)
     summary["tasks"] = dict(worked_tasks)
+    summary["staff"] = staff_workload(url, [(email, demo_password(email)) for email, *_ in STAFF])
     _print(console, summary, result.credentials)
     return summary
 
@@ -480,7 +509,9 @@ def _print(console: Console, summary: dict[str, Any], credentials: users.Credent
     console.print(table)
     print_asks(console, summary["asks"], summary.get("reviewed", {}))
     print_replies(console, summary.get("replies", {}), summary.get("tasks", {}))
-    console.print(
-        "Sign in as principal@lakeside.example with password demo-principal"
-        + (f" (or {credentials.email} / {credentials.password})" if credentials.created else "")
-    )
+    print_sign_ins(console, summary.get("staff", []))
+    if credentials.created:
+        console.print(
+            f"The service's own admin: {credentials.email} / {credentials.password}",
+            highlight=False,
+        )
