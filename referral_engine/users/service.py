@@ -1,10 +1,15 @@
-"""Users, passwords (argon2) and API tokens (stored only as hashes)."""
+"""Users, passwords (argon2) and API tokens (stored only as hashes).
+
+A token authenticates while it is not revoked and its user is active; its ``last_used_at``
+is refreshed at most once an hour (a write on every API call would cost the hot paths).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -15,6 +20,10 @@ from referral_engine import clock
 from referral_engine.users.models import ApiToken, Role, User
 
 _hasher = PasswordHasher()
+
+
+TOKEN_TOUCH = timedelta(hours=1)
+HINT_LENGTH = 8
 
 
 class UnknownUser(LookupError):
@@ -71,29 +80,53 @@ def set_password(session: Session, *, user: User, password: str) -> None:
     session.flush()
 
 
+def mint_token(
+    session: Session, *, user: User, name: str, now: datetime, token: str | None = None
+) -> tuple[ApiToken, str]:
+    """A new API token for ``user``: the row (hash and hint only) and the clear token,
+    which the caller shows once. A given ``token`` already stored is returned as is."""
+    token = token or new_token()
+    existing = session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+    ).first()
+    if existing is not None:
+        return existing, token
+    row = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=hash_token(token),
+        hint=token[:HINT_LENGTH],
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row, token
+
+
 def issue_token(session: Session, *, user: User, name: str, token: str | None = None) -> str:
     """Create an API token for ``user``; the clear token is returned once, never stored."""
-    token = token or new_token()
-    existing = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if existing.first() is None:
-        session.add(
-            ApiToken(
-                user_id=user.id, name=name, token_hash=hash_token(token), created_at=clock.now()
-            )
-        )
-        session.flush()
-    return token
+    return mint_token(session, user=user, name=name, now=clock.now(), token=token)[1]
 
 
 def user_for_token(session: Session, *, token: str) -> User:
+    """The active user behind an unrevoked token, or :class:`UnknownUser`."""
     row = session.execute(
         select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token), User.active.is_(True))
+        .where(
+            ApiToken.token_hash == hash_token(token),
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
+        )
     ).first()
     if row is None:
         raise UnknownUser("unknown or revoked API token")
-    return row[0]
+    user, api_token = row
+    now = clock.now()
+    if api_token.last_used_at is None or now - api_token.last_used_at >= TOKEN_TOUCH:
+        api_token.last_used_at = now
+        session.flush()
+    return user
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User:
@@ -142,3 +175,39 @@ def find_or_create_producer(
     if user is None:
         user = create_user(session, email=email, name=name or email, role=Role.producer)
     return user
+
+
+class UnknownToken(LookupError):
+    """No such token of this user."""
+
+
+def tokens_of(session: Session, *, user: User) -> list[ApiToken]:
+    """The user's tokens, newest first, revoked ones included (they say when)."""
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(session: Session, *, user: User, token_id: int, now: datetime) -> ApiToken:
+    """Revoke one of ``user``'s tokens: it stops authenticating at once. Revoking a
+    revoked token keeps its first revocation time."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise UnknownToken(f"{user.email} has no token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        session.flush()
+    return token
+
+
+def revoke_all_tokens(session: Session, *, user: User, now: datetime) -> int:
+    """Revoke every live token of ``user``; returns how many."""
+    live = [t for t in tokens_of(session, user=user) if t.revoked_at is None]
+    for token in live:
+        token.revoked_at = now
+    session.flush()
+    return len(live)

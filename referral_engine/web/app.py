@@ -15,6 +15,7 @@ from referral_engine.replies.endpoints import router as replies_router
 from referral_engine.reports.endpoints import router as reports_router
 from referral_engine.settings import provider_settings
 from referral_engine.tasks.endpoints import router as tasks_router
+from referral_engine.users.endpoints import router as users_router
 from referral_engine.web import problems
 from referral_engine.web.edge import EdgeLimits, check_integers
 from referral_engine.web.pages.views import mount_pages
@@ -41,6 +42,7 @@ def create_app(db_url: str) -> FastAPI:
     app.include_router(referrals_router)
     app.include_router(reports_router)
     app.include_router(tasks_router)
+    app.include_router(users_router)
     mount_pages(app)
 
     @app.get("/healthz", tags=["operations"])

@@ -18,7 +18,7 @@ from referral_engine import clock
 from referral_engine.agency.service import load_settings, secret_key
 from referral_engine.db import unit_of_work
 from referral_engine.users import service as users
-from referral_engine.users.models import User
+from referral_engine.users.models import User, manages
 from referral_engine.web.deps import DbSession
 
 HERE = Path(__file__).parent
@@ -44,11 +44,29 @@ class SignInRequired(Exception):  # noqa: N818 - control flow to the login page
 
 
 def page_user(request: Request, session: Session) -> User:
+    """The signed-in person; a session ends when they are deactivated or their password
+    changes (their ``session_epoch`` moved on since they signed in)."""
     user_id = request.session.get("user_id")
     user = session.get(User, user_id) if user_id else None
-    if user is None or not user.active:
+    if user is None or not user.active or request.session.get("epoch") != user.session_epoch:
         raise SignInRequired
     return user
+
+
+def begin_session(request: Request, user: User) -> None:
+    """Sign ``user`` in on this browser (and note when)."""
+    request.session.clear()
+    request.session["user_id"] = user.id
+    request.session["epoch"] = user.session_epoch
+    user.last_sign_in_at = clock.now()
+
+
+def navigation_for(user: User | None) -> list[tuple[str, str]]:
+    """The main navigation: Team for a principal or an admin, Account for everyone."""
+    if user is None:
+        return NAVIGATION
+    team = [("/team", "Team")] if manages(user) else []
+    return [*NAVIGATION, *team, ("/account", "Account")]
 
 
 def agency_instant(session: Session, text: str) -> datetime:
@@ -65,7 +83,7 @@ def render(request: Request, name: str, user: User | None, **context: Any) -> HT
         name,
         {
             "user": user,
-            "navigation": NAVIGATION,
+            "navigation": navigation_for(user),
             "path": request.url.path,
             "now": clock.now(),
             **context,
@@ -90,7 +108,7 @@ def login(
         )
         response.status_code = 401
         return response
-    request.session["user_id"] = user.id
+    begin_session(request, user)
     return RedirectResponse("/", status_code=303)
 
 
@@ -106,6 +124,7 @@ def mount_pages(app: FastAPI) -> None:
         contacts,
         dashboard,
         inputs,
+        invite,
         referral_pages,
         reward_pages,
         settings_page,
@@ -137,5 +156,6 @@ def mount_pages(app: FastAPI) -> None:
         contacts,
         inputs,
         settings_page,
+        invite,
     ):
         app.include_router(module.router)
