@@ -134,7 +134,8 @@ def change_person(
     now: datetime,
 ) -> User:
     """Apply a PATCH. A person changes their own name, mobile and notification
-    settings; a manager changes anything, within the admin rules above."""
+    settings; a manager changes anything, within the admin rules above. Every check
+    comes before the first change, so a refused PATCH leaves the person as they were."""
     asked = {k: v for k, v in vars(changes).items() if v is not None}
     own = by is not None and by.id == user.id and not set(asked) - set(SELF_SERVICE)
     if by is not None and not manages(by) and not own:
@@ -144,20 +145,20 @@ def change_person(
         _may_change_admin(by, user)
         if user.role == Role.admin:
             _keep_an_admin(session, user)
+    mobile = _mobile(changes.mobile, phone_region) if changes.mobile is not None else user.mobile
+    if mobile is None and changes.notify_sms:
+        raise BadChange("texts need a mobile number: add one first")
     if changes.active is False and user.active:
         deactivate(session, user=user, by=by, now=now)
     elif changes.active is True:
         _may_change_admin(by, user)
         user.active = True
-    if changes.mobile is not None:
-        user.mobile = _mobile(changes.mobile, phone_region)
+    user.mobile = mobile
     for field in ("name", "role", "senior", "notify_email", "notify_sms", "quiet_nights"):
         if field in asked:
             setattr(user, field, asked[field])
-    if user.mobile is None and user.notify_sms:
-        if changes.notify_sms:
-            raise BadChange("texts need a mobile number: add one first")
-        user.notify_sms = False  # the number was removed: nowhere to text
+    if user.mobile is None:
+        user.notify_sms = False  # no number: nowhere to text
     session.flush()
     return user
 

@@ -120,6 +120,7 @@ def logout(request: Request) -> RedirectResponse:
 
 def mount_pages(app: FastAPI) -> None:
     from referral_engine.web.pages import (
+        account,
         asks,
         contacts,
         dashboard,
@@ -128,6 +129,7 @@ def mount_pages(app: FastAPI) -> None:
         referral_pages,
         reward_pages,
         settings_page,
+        team,
         work,
     )
 
@@ -157,5 +159,7 @@ def mount_pages(app: FastAPI) -> None:
         inputs,
         settings_page,
         invite,
+        team,
+        account,
     ):
         app.include_router(module.router)
