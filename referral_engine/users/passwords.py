@@ -6,7 +6,7 @@ A password is accepted when
    passphrase of four or more ordinary words ("plum kettle harbor sky", spaces or
    hyphens between them), which always gets there and is easier to remember; and
 2. it is not one of the 10,000 most common passwords (zxcvbn's frequency list, compared
-   ignoring case and spaces), so "password1234" and "qwertyuiop123" are refused.
+   ignoring case and spaces), so "qwerty123456" and "leavemealone" are refused.
 
 The questions are asked in that order and the first broken rule is the message. Pure:
 no database, no clock.
