@@ -70,3 +70,11 @@ def send_digest(session: Session, payload: dict[str, Any], now: datetime) -> str
     except NoPrincipal:
         return "digest:no_principal"
     return "digest:queued"
+
+
+@handles("notifications.review_round")
+def review_round(session: Session, payload: dict[str, Any], now: datetime) -> str | None:
+    from referral_engine.notifications.reviews import review_round as run
+
+    done = run(session, now=now)
+    return "review_round:notified" if done else None

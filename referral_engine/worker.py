@@ -64,6 +64,7 @@ def run_due(
     :func:`_run_chunk`).
     """
     report = TickReport()
+    _schedule_rounds(url, now or clock.now())
     for _ in range(max_batches):
         at = now or clock.now()
         with unit_of_work(url) as session:
@@ -74,6 +75,14 @@ def run_due(
             report.merge(_run_chunk(url, claimed[start : start + chunk], at))
     report.merge(_send(url, now or clock.now(), providers))
     return report
+
+
+def _schedule_rounds(url: str, now: datetime) -> None:
+    """Recurring work of ``now``'s hour: the review round (digests, expiry warnings)."""
+    from referral_engine.notifications.reviews import schedule_round
+
+    with unit_of_work(url) as session:
+        schedule_round(session, now=now)
 
 
 def _run_chunk(url: str, chunk: list[jobs.DueJob], now: datetime) -> TickReport:

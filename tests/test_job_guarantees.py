@@ -49,6 +49,13 @@ def write_effect(session: Session, payload: dict[str, Any]) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def _only_the_tests_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pass here runs this file's jobs alone: the worker's recurring work (the hourly
+    review round) would share their chunk and run them twice on a failure."""
+    monkeypatch.setattr(worker, "_schedule_rounds", lambda url, now: None)
+
+
 @pytest.fixture
 def ran(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, datetime]]:
     """Registers this file's handlers for the test; lists every call as (kind, now)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -211,14 +211,23 @@ def list_messages(
     user: ApiUser,
     session: DbSession,
     status: str | None = Query(None, description="outbox, sending, sent, delivered, …"),
+    recipient: Literal["clients", "staff", "all"] = Query(
+        "clients", description="clients (the default), staff (notifications to people), all"
+    ),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> list[dict[str, Any]]:
-    """Outbound messages; ``status=outbox`` lists what waits because no provider is set."""
+    """Outbound messages; ``status=outbox`` lists what waits because no provider is set.
+    Notifications to staff (``user_id`` set) are listed with ``recipient=staff`` or
+    ``all``."""
+    found = repository.messages(
+        session, status=status, recipient=recipient, limit=limit, offset=offset
+    )
     return [
         {
             "id": m.id,
             "ask_id": m.ask_id,
+            "user_id": m.user_id,
             "kind": m.kind,
             "channel": m.channel,
             "to": m.to,
@@ -232,5 +241,5 @@ def list_messages(
             "created_at": m.created_at.isoformat(),
             "sent_at": m.sent_at.isoformat() if m.sent_at else None,
         }
-        for m in repository.messages(session, status=status, limit=limit, offset=offset)
+        for m in found
     ]

@@ -1,4 +1,5 @@
-"""Messages other than asks (a referrer's thank-you, progress updates): the same guarantees.
+"""Messages other than asks (a referrer's thank-you, progress updates, notifications to
+staff): the same guarantees.
 
 A message is queued when its channel has a provider (else it waits in the outbox). The
 sender claims one queued message at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL),
@@ -8,6 +9,9 @@ message to a client about referrals inside their send window and under the 24-ho
 (:mod:`referral_engine.delivery.pacing`), commits ``sending`` before the provider is
 called and records the answer after: sent; a transient failure waits with backoff; a
 permanent one fails.
+A notification to a staff member (``user_id`` set, no client) has no client consent,
+window or referred-person check: it leaves at its ``send_after`` (the person's quiet
+nights, :mod:`referral_engine.notifications.rules`), marked ``Auto-Submitted``.
 A sender that dies mid-send leaves ``sending``: SMS is reconciled with the provider, an
 email becomes ``delivery_unknown`` — never a second copy.
 """
@@ -79,8 +83,12 @@ def _claim(
             outcomes["message:not_sent"] += 1
             session.flush()
             continue
-        referred = privacy.recipient_refusal(
-            session, channel=message.channel, to=message.to, client=client
+        referred = (
+            None  # a staff member's own notification: they are no referred person
+            if message.user_id is not None
+            else privacy.recipient_refusal(
+                session, channel=message.channel, to=message.to, client=client
+            )
         )
         if referred is not None:
             # A referred person: nobody can consent for them (research R35).
@@ -152,6 +160,11 @@ def _compose(session: Session, message: Message, *, now: datetime) -> EmailMessa
     email["Subject"] = message.subject or f"A note from {settings.agency.name}"
     email["Date"] = format_datetime(now)
     email["Message-ID"] = make_msgid(idstring=f"message-{message.id}", domain=domain or None)
+    if message.user_id is not None:
+        # A notification to a staff member (RFC 3834): no auto-replies, no list footer.
+        email["Auto-Submitted"] = "auto-generated"
+        email.set_content(message.body)
+        return email
     footer = f"\n\n--\n{settings.agency.name}\n{settings.agency.postal_address}".rstrip()
     email.set_content(message.body + footer)
     return email

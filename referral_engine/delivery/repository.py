@@ -47,10 +47,18 @@ def message_by_provider_id(session: Session, *, provider_id: str) -> Message | N
     return session.scalars(select(Message).where(Message.provider_id == provider_id)).first()
 
 
-def messages(session: Session, *, status: str | None, limit: int, offset: int) -> list[Message]:
+def messages(
+    session: Session, *, status: str | None, limit: int, offset: int, recipient: str = "all"
+) -> list[Message]:
+    """Outbound messages, newest first; ``recipient`` ``clients`` leaves out notifications
+    to staff, ``staff`` lists only those."""
     query = select(Message)
     if status:
         query = query.where(Message.status == status)
+    if recipient == "clients":
+        query = query.where(Message.user_id.is_(None))
+    elif recipient == "staff":
+        query = query.where(Message.user_id.is_not(None))
     return list(session.scalars(query.order_by(Message.id.desc()).limit(limit).offset(offset)))
 
 

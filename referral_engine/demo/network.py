@@ -77,7 +77,8 @@ class DemoNetwork:
                 "sms", str(sms["to"]), str(sms["body"]), f"SMdemo{self.counter:026d}", self.now
             )
         self.sent.append(out)
-        self._maybe_answer(out)
+        if message is None or message["Auto-Submitted"] is None:
+            self._maybe_answer(out)  # a notification to staff is not a client to answer
         return Sent(out.message_id, "simulated")
 
     def find_sent(self, to: str, body_marker: str, since: datetime) -> str | None:

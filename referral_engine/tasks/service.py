@@ -11,6 +11,7 @@ from referral_engine.agency.service import load_settings
 from referral_engine.asks.models import Ask
 from referral_engine.decisions.calendar import BusinessCalendar
 from referral_engine.jobs import service as jobs
+from referral_engine.notifications import service as notifications
 from referral_engine.tasks.models import Task, TaskStatus
 from referral_engine.users.models import MANAGERS, User
 
@@ -86,7 +87,8 @@ def create(
     """A task for ``key`` (once: routing the same cause twice returns the first task).
 
     Due ``within_hours`` business hours from ``now``, unless ``due_at`` names the instant
-    (an SLA in clock hours, such as a referral's 24 hours)."""
+    (an SLA in clock hours, such as a referral's 24 hours). The assignee, if any, is told
+    at once (:func:`referral_engine.notifications.service.task_assigned`)."""
     existing = session.scalars(select(Task).where(Task.key == key)).first()
     if existing is not None:
         return existing
@@ -117,11 +119,13 @@ def create(
         run_at=task.due_at,
         payload={"task_id": task.id},
     )
+    notifications.task_assigned(session, task=task, now=now)
     return task
 
 
 def escalate(session: Session, *, task_id: int, now: datetime) -> str | None:
-    """Due when a task falls due: still open, it goes to the principal as well."""
+    """Due when a task falls due: still open, it goes to the principal as well, who is
+    told (:func:`referral_engine.notifications.service.task_escalated`)."""
     task = session.get(Task, task_id)
     if task is None or task.status != TaskStatus.open or task.escalated_at is not None:
         return None
@@ -130,15 +134,19 @@ def escalate(session: Session, *, task_id: int, now: datetime) -> str | None:
     boss = principal(session)
     task.escalated_at = now
     task.escalated_to_id = boss.id if boss else None
+    if boss is not None:
+        notifications.task_escalated(session, task=task, user=boss, now=now)
     return "task:escalated"
 
 
 def reassign(session: Session, *, task: Task, assignee: User, now: datetime) -> bool:
-    """Give an open task to ``assignee``; False when it is done or already theirs."""
+    """Give an open task to ``assignee``, who is told; False when it is done or already
+    theirs."""
     if task.status != TaskStatus.open or task.assignee_id == assignee.id:
         return False
     task.assignee_id = assignee.id
     session.flush()
+    notifications.task_assigned(session, task=task, now=now)
     return True
 
 
