@@ -44,12 +44,13 @@ from referral_engine.referrals.confirmation import confirm
 from referral_engine.referrals.models import Partner, Referral, ReferralStatus
 from referral_engine.referrals.rules import OPEN, ReferralNotFound
 from referral_engine.referrals.timeline import record
-from referral_engine.referrals.updates import contact_task_done, update
+from referral_engine.referrals.updates import add_note, contact_task_done, update
 from referral_engine.referrals.views import read
 from referral_engine.users.actor import SYSTEM, Actor
 
 __all__ = [
     "ProspectFacts",
+    "add_note",
     "ReferralNotFound",
     "capture",
     "capture_from_client",

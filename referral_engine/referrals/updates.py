@@ -188,3 +188,23 @@ def contact_task_done(
         user=user,
         now=now,
     )
+
+
+NOTE_MAX = 5000
+
+
+def add_note(session: Session, *, referral_id: int, text: str, user: User, now: datetime) -> None:
+    """A dated note on the referral's timeline, in the writer's name (kind ``note``).
+
+    Raises :class:`ReferralNotFound`, and :class:`rules.InvalidReferral` for an empty
+    note or one over :data:`NOTE_MAX` characters.
+    """
+    text = text.strip()
+    if not text or len(text) > NOTE_MAX:
+        raise rules.InvalidReferral("note", f"write a note of 1 to {NOTE_MAX} characters")
+    referral = repository.get(session, referral_id)
+    if referral is None:
+        raise ReferralNotFound(f"no referral {referral_id}")
+    record(session, referral, kind="note", detail=text, now=now, actor=Actor.of(user))
+    referral.updated_at = now
+    session.flush()

@@ -10,31 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from referral_engine import clock
-from referral_engine.contacts.models import Client
 from referral_engine.db import unit_of_work
 from referral_engine.delivery.models import Message
-from referral_engine.referrals import service as referrals
 from referral_engine.users.models import Role, User
 from tests.conftest import at
-from tests.referrals.support import person, tasks_of
+from tests.referrals.support import draft, person, tasks_of
 
 CONFIRMED = "2026-11-24T17:00:00Z"  # Tuesday 11:00 in Chicago, two hours after the reply
-
-
-def draft(url: str) -> int:
-    """Maria Lopez, drafted from Dana Reyes's reply (as the reply reader does)."""
-    with unit_of_work(url) as session:
-        dana = session.scalars(select(Client).where(Client.external_id == "C-1001")).one()
-        referral = referrals.capture_from_client(
-            session,
-            prospect=referrals.ProspectFacts(first_name="Maria", mobile="+13125550142"),
-            client=dana,
-            ask=None,
-            captured_via="reply",
-            now=clock.now(),
-            needs_confirmation=True,
-        )
-        return referral.id
 
 
 def confirm(api: TestClient, referral_id: int, body: Any = None, token: str | None = None) -> Any:
