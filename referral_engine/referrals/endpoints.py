@@ -14,7 +14,15 @@ from referral_engine.contacts import consent
 from referral_engine.contacts.consent import ConsentStatement
 from referral_engine.contacts.models import ConsentPurpose
 from referral_engine.contacts.schemas import consent_read
-from referral_engine.referrals import partners, privacy, recognition, repository, rewards, rules
+from referral_engine.referrals import (
+    confirmation,
+    partners,
+    privacy,
+    recognition,
+    repository,
+    rewards,
+    rules,
+)
 from referral_engine.referrals import service as referrals
 from referral_engine.referrals.models import PartnerKind, ReferralStatus, RewardStatus
 from referral_engine.referrals.schemas import (
@@ -22,6 +30,7 @@ from referral_engine.referrals.schemas import (
     PartnerCreate,
     PartnerRead,
     RecognitionRead,
+    ReferralConfirm,
     ReferralCreate,
     ReferralRead,
     ReferralUpdate,
@@ -166,12 +175,18 @@ def get_referral(referral_id: int, user: ApiUser, session: DbSession) -> Referra
     return referrals.read(session, referral, timeline=True)
 
 
+def _not_yours(exc: confirmation.NotYours) -> Problem:
+    return Problem(403, "Not your referral", str(exc), kind="forbidden")
+
+
 @router.patch("/api/v1/referrals/{referral_id}")
 def update_referral(
     referral_id: int, body: ReferralUpdate, user: ApiUser, session: DbSession
 ) -> ReferralRead:
     """Change status (``not_converted`` needs a ``reason``), tags, notes or ``disputed``.
-    A converted or not-converted referral changes status only by an admin (else 409)."""
+    A converted or not-converted referral changes status only by an admin (else 409).
+    ``owner_id`` reassigns it and its open contact task (the owner, the referrer's
+    producer, a CSR or a principal may; else 403)."""
     try:
         referral = referrals.update(
             session, referral_id=referral_id, changes=body, user=user, now=clock.now()
@@ -182,6 +197,48 @@ def update_referral(
         raise _invalid(exc) from exc
     except rules.TransitionRefused as exc:
         raise Problem(409, "Status change refused", str(exc), kind="transition-refused") from exc
+    except confirmation.NotYours as exc:
+        raise _not_yours(exc) from exc
+    return referrals.read(session, referral, timeline=True)
+
+
+@router.post(
+    "/api/v1/referrals/{referral_id}/confirm",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": _inline(ReferralConfirm)}},
+        }
+    },
+)
+def confirm_referral(
+    referral_id: int,
+    user: ApiUser,
+    session: DbSession,
+    settings: Settings,
+    body: Any = Body(None),
+) -> ReferralRead:
+    """Confirm a referral drafted from a reply, optionally correcting its ``prospect``:
+    only then does it count as received — the 24-hour contact task for its owner, the
+    referrer's thank-you, the reward program and recognition. A second confirmation (or
+    one of a referral captured directly) answers 409; a bad prospect 422; a producer
+    who neither owns it nor is the referrer's producer 403. Nothing changes on an error.
+    """
+    confirm_in = _parse(ReferralConfirm, body or {}, settings)
+    try:
+        referral = referrals.confirm(
+            session,
+            referral_id=referral_id,
+            prospect=confirm_in.prospect,
+            user=user,
+            now=clock.now(),
+        )
+    except referrals.ReferralNotFound as exc:
+        raise _not_found(referral_id) from exc
+    except confirmation.NotYours as exc:
+        raise _not_yours(exc) from exc
+    except confirmation.AlreadyReceived as exc:
+        raise Problem(409, "Already received", str(exc), kind="already-confirmed") from exc
     return referrals.read(session, referral, timeline=True)
 
 

@@ -1,8 +1,9 @@
 """Priority service and thanks: the work a new referral gives people at once.
 
 - The prospect: a "Contact … within 24 hours" task (kind ``priority_contact``), due 24
-  clock hours after capture, for the referring client's producer, else the first
-  active senior CSR, else the principal; tagged "Priority – Referral". Moving the
+  clock hours after capture (for a referral drafted from a reply: after a person
+  confirmed it), for the referral's owner — the referring client's producer, else the
+  first active senior CSR, else the principal; tagged "Priority – Referral". Moving the
   referral to contacted (or quoting) closes the task and records whether the SLA held.
 - The referrer, when thanked by task (see :mod:`referral_engine.referrals.messages`): a
   "Thank …" task (kind ``thank_referrer``) due in one business day for the same
@@ -77,10 +78,19 @@ def _contact_detail(referral: Referral) -> str:
 
 
 def give_priority(
-    session: Session, referral: Referral, *, referrer: Client | None, now: datetime, actor: Actor
+    session: Session,
+    referral: Referral,
+    *,
+    referrer: Client | None,
+    now: datetime,
+    actor: Actor,
+    owner: User | None = None,
 ) -> User | None:
-    """The contact task, the SLA and the tag; returns who got the task."""
-    owner = contact_owner(session, referrer)
+    """The contact task, the SLA and the tag; returns who got the task: ``owner`` when
+    given (a referral reassigned before it was confirmed), else :func:`contact_owner`.
+    That person becomes the referral's owner."""
+    owner = owner or contact_owner(session, referrer)
+    referral.owner_id = owner.id if owner else None
     due = now + CONTACT_WITHIN
     task = tasks.create(
         session,

@@ -3,8 +3,9 @@
 Each quarter (calendar quarters in the agency's time zone, named ``2026-Q4``) the
 referrers — clients and partners the referral names by record; external sources and
 names never resolved are left out — are ranked by referrals converted in the quarter,
-then by referrals received in it (disputed and unconfirmed referrals do not count;
-ties by name). The top :data:`TOP_SOURCES`:
+then by referrals received in it (disputed and unconfirmed referrals do not count; one
+drafted from a reply is received when a person confirms it; ties by name). The top
+:data:`TOP_SOURCES`:
 
 - have their referrals of the quarter tagged "Referral – Top Source";
 - get a ``recognize_referrer`` task for their producer (a partner's: the principal)
@@ -129,14 +130,15 @@ def tally(
     end: datetime,
     shared: frozenset[int] | set[int] = frozenset(),
 ) -> list[Standing]:
-    """Each referrer's counts in [start, end): received by capture time, converted by
-    conversion time; ``shared`` names the referrals whose outcome may be told. Pure."""
+    """Each referrer's counts in [start, end): received by capture time (for a referral
+    drafted from a reply: by the time a person confirmed it), converted by conversion
+    time; ``shared`` names the referrals whose outcome may be told. Pure."""
     standings: dict[tuple[str, int], Standing] = {}
     for referral in referrals:
         key = _referrer_key(referral)
         if key is None or referral.disputed or referral.needs_confirmation:
             continue
-        received = start <= referral.created_at < end
+        received = start <= (referral.confirmed_at or referral.created_at) < end
         converted = referral.converted_at is not None and start <= referral.converted_at < end
         if not (received or converted):
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from referral_engine.contacts.models import Client, ConsentPurpose, ConsentRecord
@@ -60,16 +60,22 @@ def has_entry(session: Session, *, referral_id: int, kind: str, status: str | No
     return session.scalars(query.limit(1)).first() is not None
 
 
+def received_at() -> ColumnElement[datetime]:
+    """When a referral counted as received: a person's confirmation for one drafted from
+    a reply, its capture otherwise."""
+    return func.coalesce(Referral.confirmed_at, Referral.created_at)
+
+
 def referred_between(session: Session, *, start: datetime, end: datetime) -> list[Referral]:
-    """Referrals from a client or partner on record, captured or converted in
-    [start, end)."""
+    """Referrals from a client or partner on record, received (:func:`received_at`) or
+    converted in [start, end)."""
     query = select(Referral).where(
         or_(
             Referral.referred_by_client_id.is_not(None),
             Referral.referred_by_partner_id.is_not(None),
         ),
         or_(
-            and_(Referral.created_at >= start, Referral.created_at < end),
+            and_(received_at() >= start, received_at() < end),
             and_(Referral.converted_at >= start, Referral.converted_at < end),
         ),
     )
@@ -81,14 +87,15 @@ def referrer_counts(
 ) -> list[tuple[str, int, int, int, str | None, str | None]]:
     """Per referrer on record — a client or a partner the referral names by id — whose
     referrals count for recognition (neither disputed nor waiting for confirmation),
-    over those captured or converted in [start, end): (kind, referrer id, received in it,
-    converted in it, and the referred-by name and external id the first of them
-    recorded), in the order of that first referral. One query, counted in the database."""
+    over those received (:func:`received_at`) or converted in [start, end): (kind,
+    referrer id, received in it, converted in it, and the referred-by name and external
+    id the first of them recorded), in the order of that first referral. One query,
+    counted in the database."""
     kind = Referral.referred_by_kind
     referrer_id = case(
         (kind == "client", Referral.referred_by_client_id), else_=Referral.referred_by_partner_id
     ).label("referrer_id")
-    received = and_(Referral.created_at >= start, Referral.created_at < end)
+    received = and_(received_at() >= start, received_at() < end)
     converted = and_(Referral.converted_at >= start, Referral.converted_at < end)
     counted = (
         select(

@@ -58,6 +58,10 @@ _PARTNER_WORDS = {
 }
 
 
+class ReferralNotFound(LookupError):
+    """No referral with that id (HTTP 404)."""
+
+
 class TransitionRefused(ValueError):
     """A status move the lifecycle does not allow (HTTP 409)."""
 
@@ -165,3 +169,23 @@ def _postal(text: str) -> str:
     # US ZIP+4 and plain ZIP name the same place for matching.
     compact = text.replace(" ", "").upper()
     return compact[:5] if re.fullmatch(r"\d{5}(-?\d{4})?", compact) else compact
+
+
+@dataclass(frozen=True)
+class Worker:
+    """What :func:`may_work` reads of the person acting: their id and role."""
+
+    user_id: int
+    role: str
+
+
+def may_work(worker: Worker, *, owner_id: int | None, referrer_producer_id: int | None) -> bool:
+    """May this person confirm or reassign a referral?
+
+    A principal or admin (anyone's work), a CSR (CSRs work referrals: they capture,
+    call and hand them on), the referral's owner, and the referring client's producer
+    (it is their relationship). Another producer's referral is not theirs to take.
+    """
+    if worker.role in ("principal", "admin", "csr"):
+        return True
+    return worker.user_id in (owner_id, referrer_producer_id)

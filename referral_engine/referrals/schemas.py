@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from referral_engine.contacts.schemas import ConsentStatementIn
-from referral_engine.events.schemas import ClientIn, ReferralIn
+from referral_engine.events.schemas import ClientIn, ProspectIn, ReferralIn
 from referral_engine.referrals.models import NotConvertedReason, PartnerKind, ReferralStatus
 
 
@@ -38,6 +38,8 @@ class ReferralUpdate(BaseModel):
     # A reward for the referrer, by hand: checked against the referrer's state and sent
     # to review like the program's (null withdraws one still waiting).
     reward_amount: float | None = Field(None, gt=0)
+    # Reassign: the user who works the referral from now on (its open contact task too).
+    owner_id: int | None = None
 
 
 class PartnerCreate(BaseModel):
@@ -145,6 +147,21 @@ class TimelineEntryRead(BaseModel):
     actor: str | None
 
 
+class ReferralConfirm(BaseModel):
+    """``POST /api/v1/referrals/{id}/confirm``: the prospect's fields to correct, if any
+    (the fields sent replace the drafted ones; a null clears one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prospect: ProspectIn | None = None
+
+
+class OwnerRead(BaseModel):
+    id: int
+    name: str
+    email: str
+
+
 class ReferralRead(BaseModel):
     id: int
     status: str
@@ -158,6 +175,10 @@ class ReferralRead(BaseModel):
     disputed_at: datetime | None
     disputed_by: str | None
     needs_confirmation: bool
+    # When a person confirmed a referral drafted from a reply; None otherwise.
+    confirmed_at: datetime | None = None
+    # Who works it (its contact task is theirs); None until someone is assigned.
+    owner: OwnerRead | None = None
     captured_via: str
     created_at: datetime
     updated_at: datetime

@@ -3,13 +3,15 @@
 Capture follows the agency workflow: the referral is saved first and tagged after
 ("Referral – New" and its source: "Referred by Client", "Source – Realtor", …,
 "Source – External", then the caller's tags); a referral captured through the API or
-an event then gets priority service (see :mod:`referral_engine.referrals.priority`)
-and its referrer is thanked — a message or a task, by source kind (see
-:mod:`referral_engine.referrals.messages`) — and every capture schedules the quarter's
-recognition (see :mod:`referral_engine.referrals.recognition`); a referral from a client
-gets the reward program's reward, checked and sent to review (see
-:mod:`referral_engine.referrals.rewards`). Every step is on the referral's timeline.
-Services only flush; the request or the worker commits.
+an event is received at once (one drafted from a reply once a person confirms it: see
+:mod:`referral_engine.referrals.confirmation`): it gets priority service (see
+:mod:`referral_engine.referrals.priority`) and its referrer is thanked — a message or a
+task, by source kind (see :mod:`referral_engine.referrals.messages`) — and every
+capture schedules the quarter's recognition (see
+:mod:`referral_engine.referrals.recognition`); a referral from a client gets the reward
+program's reward, checked and sent to review (see :mod:`referral_engine.referrals.rewards`).
+Every step is on the referral's timeline. Services only flush; the request or the worker
+commits.
 """
 
 from __future__ import annotations
@@ -21,15 +23,14 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from referral_engine.agency.service import load_settings
 from referral_engine.asks import service as asks
 from referral_engine.asks.models import Ask
 from referral_engine.contacts.models import Client
 from referral_engine.db import memo, recall
-from referral_engine.events.lob import resolve_line
 from referral_engine.events.models import Event
 from referral_engine.events.schemas import ProspectIn, ReferralIn, ReferredBy
 from referral_engine.referrals import (
+    confirmation,
     conversion,
     messages,
     partners,
@@ -39,19 +40,23 @@ from referral_engine.referrals import (
     rewards,
     rules,
 )
+from referral_engine.referrals.confirmation import confirm
 from referral_engine.referrals.models import Partner, Referral, ReferralStatus
-from referral_engine.referrals.rules import OPEN
+from referral_engine.referrals.rules import OPEN, ReferralNotFound
 from referral_engine.referrals.timeline import record
-from referral_engine.referrals.updates import ReferralNotFound, update
+from referral_engine.referrals.updates import add_note, contact_task_done, update
 from referral_engine.referrals.views import read
 from referral_engine.users.actor import SYSTEM, Actor
 
 __all__ = [
     "ProspectFacts",
+    "add_note",
     "ReferralNotFound",
     "capture",
     "capture_from_client",
     "capture_from_event",
+    "confirm",
+    "contact_task_done",
     "convert_on_bind",
     "read",
     "update",
@@ -201,11 +206,6 @@ def _ask(session: Session, ask_id: int | None, *, strict: bool) -> Ask | None:
         return None
 
 
-def _line(session: Session, text: str | None) -> str | None:
-    line = resolve_line(text, agency_map=dict(load_settings(session).lines_of_business))
-    return line.code if line else None
-
-
 def capture(
     session: Session,
     *,
@@ -236,20 +236,21 @@ def capture(
     if prospect_client is not None:
         facts = _client_facts(prospect_client, fallback=facts)
     referral = _new_referral(facts, source, captured_via=captured_via, now=now)
-    referral.line_of_business = _line(session, facts.line_of_business)
+    referral.line_of_business = confirmation.line_code(session, facts.line_of_business)
     referral.ask_id = ask.id if ask else None
     referral.notes = referral_in.notes
     referral.source_event_id = source_event_id
     referral.prospect_client_id = prospect_client.id if prospect_client else None
     _save_then_tag(session, referral, source, tags=referral_in.tags, actor=actor)
     if priority_service:
-        owner = priority.give_priority(
-            session, referral, referrer=source.client, now=now, actor=actor
-        )
+        confirmation.receive(session, referral, referrer=source.client, now=now, actor=actor)
     else:
         owner = priority.contact_owner(session, source.client)
-    messages.thank(session, referral, referrer=source.client, fallback=owner, now=now, actor=actor)
-    rewards.on_received(session, referral, now=now, actor=actor)
+        referral.owner_id = owner.id if owner else None
+        messages.thank(
+            session, referral, referrer=source.client, fallback=owner, now=now, actor=actor
+        )
+        rewards.on_received(session, referral, now=now, actor=actor)
     session.flush()
     return referral
 
@@ -280,10 +281,11 @@ def capture_from_client(
 ) -> Referral:
     """A referral a client made (through the hosted page or a reply to an ask).
 
-    Saved and tagged like any other. One the client confirmed (the hosted page) gets
-    priority service (the 24-hour contact task, for the ask's producer) and the referrer
-    is thanked; a draft read from a reply waits for a person, whose hot-reply task is
-    already routed.
+    Saved and tagged like any other. One the client confirmed (the hosted page) is
+    received at once (:func:`confirmation.receive`: the 24-hour contact task for the
+    client's producer, the referrer's thank-you); a draft read from a reply gets its
+    owner (the same person) and waits for a person to confirm it
+    (:func:`confirmation.confirm`), whose hot-reply task is already routed.
     """
     source = Source("client", client.external_id, client.display_name, client=client)
     referral = _new_referral(prospect, source, captured_via=captured_via, now=now)
@@ -293,10 +295,11 @@ def capture_from_client(
     referral.notes = notes
     draft = [rules.DRAFT] if needs_confirmation else []
     _save_then_tag(session, referral, source, tags=draft, actor=SYSTEM)
-    if not needs_confirmation:
-        owner = priority.give_priority(session, referral, referrer=client, now=now, actor=SYSTEM)
-        messages.thank(session, referral, referrer=client, fallback=owner, now=now, actor=SYSTEM)
-        rewards.on_received(session, referral, now=now, actor=SYSTEM)
+    if needs_confirmation:
+        owner = priority.contact_owner(session, client)
+        referral.owner_id = owner.id if owner else None
+    else:
+        confirmation.receive(session, referral, referrer=client, now=now, actor=SYSTEM)
     session.flush()
     return referral
 

@@ -9,16 +9,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from referral_engine.referrals import messages, priority, repository, rewards, rules
+from referral_engine.referrals import confirmation, messages, priority, repository, rewards, rules
 from referral_engine.referrals.models import Referral, ReferralStatus
+from referral_engine.referrals.rules import ReferralNotFound
 from referral_engine.referrals.schemas import ReferralUpdate
 from referral_engine.referrals.timeline import record
+from referral_engine.tasks.models import Task
 from referral_engine.users.actor import Actor
 from referral_engine.users.models import User, manages
-
-
-class ReferralNotFound(LookupError):
-    pass
 
 
 def update(
@@ -27,12 +25,19 @@ def update(
     """Apply the fields sent, all or nothing.
 
     Raises :class:`ReferralNotFound`; :class:`rules.InvalidReferral` (a missing or
-    misplaced reason, conversion facts without status converted);
-    :class:`rules.TransitionRefused` (a final status changed by someone not an admin).
+    misplaced reason, conversion facts without status converted, an ``owner_id`` that is
+    no active user); :class:`rules.TransitionRefused` (a final status changed by someone
+    not an admin); :class:`confirmation.NotYours` (a reassignment by someone who may not
+    work the referral).
     """
     referral = repository.get(session, referral_id, for_update=True)
     if referral is None:
         raise ReferralNotFound(f"no referral {referral_id}")
+    if "owner_id" in changes.model_fields_set:
+        if changes.owner_id is None:
+            raise rules.InvalidReferral("owner_id", "name the user who works it from now on")
+        # Checked first: a refused reassignment changes nothing else either.
+        confirmation.reassign(session, referral, owner_id=changes.owner_id, user=user, now=now)
     change = _status_change(referral, changes)
     if change is not None:
         rules.check_change(
@@ -162,3 +167,44 @@ def _reopen(referral: Referral, before: ReferralStatus) -> None:
         referral.converted_line_of_business = None
         referral.converted_premium = None
         referral.converted_commission = None
+
+
+def contact_task_done(
+    session: Session, *, task: Task, user: User, now: datetime
+) -> Referral | None:
+    """A referral's contact task marked done means the prospect was reached: a referral
+    still ``new`` moves to ``contacted`` (the SLA stamp, the referrer's update, the
+    timeline) as if set by hand. Any other task, or a referral further along, is left
+    as it is; returns the referral moved."""
+    if task.kind != priority.PRIORITY_CONTACT or task.referral_id is None:
+        return None
+    referral = repository.get(session, task.referral_id)
+    if referral is None or referral.status != ReferralStatus.new:
+        return None
+    return update(
+        session,
+        referral_id=referral.id,
+        changes=ReferralUpdate(status=ReferralStatus.contacted),
+        user=user,
+        now=now,
+    )
+
+
+NOTE_MAX = 5000
+
+
+def add_note(session: Session, *, referral_id: int, text: str, user: User, now: datetime) -> None:
+    """A dated note on the referral's timeline, in the writer's name (kind ``note``).
+
+    Raises :class:`ReferralNotFound`, and :class:`rules.InvalidReferral` for an empty
+    note or one over :data:`NOTE_MAX` characters.
+    """
+    text = text.strip()
+    if not text or len(text) > NOTE_MAX:
+        raise rules.InvalidReferral("note", f"write a note of 1 to {NOTE_MAX} characters")
+    referral = repository.get(session, referral_id)
+    if referral is None:
+        raise ReferralNotFound(f"no referral {referral_id}")
+    record(session, referral, kind="note", detail=text, now=now, actor=Actor.of(user))
+    referral.updated_at = now
+    session.flush()

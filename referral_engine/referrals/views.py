@@ -8,6 +8,7 @@ from referral_engine.contacts.models import Client
 from referral_engine.referrals import repository
 from referral_engine.referrals.models import Partner, Referral, Reward, RewardStatus
 from referral_engine.referrals.schemas import (
+    OwnerRead,
     PartnerRead,
     ProspectRead,
     ReferralRead,
@@ -15,6 +16,7 @@ from referral_engine.referrals.schemas import (
     RewardRead,
     TimelineEntryRead,
 )
+from referral_engine.users.models import User
 
 
 def partner_read(partner: Partner) -> PartnerRead:
@@ -59,6 +61,13 @@ def _sla_met(referral: Referral) -> bool | None:
     return referral.contacted_at <= referral.contact_due_at
 
 
+def _owner(session: Session, referral: Referral) -> OwnerRead | None:
+    owner = session.get(User, referral.owner_id) if referral.owner_id else None
+    if owner is None:
+        return None
+    return OwnerRead(id=owner.id, name=owner.name, email=owner.email)
+
+
 def read(session: Session, referral: Referral, *, timeline: bool = False) -> ReferralRead:
     partner = (
         session.get(Partner, referral.referred_by_partner_id)
@@ -97,6 +106,8 @@ def read(session: Session, referral: Referral, *, timeline: bool = False) -> Ref
         disputed_at=referral.disputed_at,
         disputed_by=referral.disputed_by,
         needs_confirmation=referral.needs_confirmation,
+        confirmed_at=referral.confirmed_at,
+        owner=_owner(session, referral),
         captured_via=referral.captured_via,
         created_at=referral.created_at,
         updated_at=referral.updated_at,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from referral_engine import clock
+from referral_engine.referrals import service as referrals
 from referral_engine.tasks import service as tasks
 from referral_engine.tasks.models import Task, TaskStatus
 from referral_engine.users.models import User
@@ -65,8 +66,12 @@ def list_tasks(
 
 @router.post("/api/v1/tasks/{task_id}/done")
 def complete_task(task_id: int, user: ApiUser, session: DbSession) -> dict[str, Any]:
+    """Mark a task done. A referral's contact task done moves a referral still ``new``
+    to ``contacted``."""
+    now = clock.now()
     try:
-        task = tasks.complete(session, task_id=task_id, user=user, now=clock.now())
+        task = tasks.complete(session, task_id=task_id, user=user, now=now)
     except tasks.TaskNotFound as exc:
         raise Problem(404, "No such task", str(exc), kind="not-found") from exc
+    referrals.contact_task_done(session, task=task, user=user, now=now)
     return task_read(task, user_emails(session))

@@ -9,10 +9,12 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from referral_engine import clock
 from referral_engine.contacts.models import Client
 from referral_engine.db import unit_of_work
 from referral_engine.events.models import Event
 from referral_engine.referrals.models import Referral
+from referral_engine.referrals.service import ProspectFacts, capture_from_client
 from referral_engine.users import service as users
 from referral_engine.users.models import Role
 from tests.conftest import at
@@ -117,3 +119,20 @@ def run_hook(
         assert client is not None
         referral = hook(session, event=stored, client=client, now=at(now))
         return referral.id if referral else None
+
+
+def draft(url: str) -> int:
+    """Maria, drafted at ``clock.now()`` from a reply of Dana Reyes (C-1001) as the reply
+    reader does: waiting for a person to confirm it. Returns its id."""
+    with unit_of_work(url) as session:
+        dana = session.scalars(select(Client).where(Client.external_id == "C-1001")).one()
+        referral = capture_from_client(
+            session,
+            prospect=ProspectFacts(first_name="Maria", mobile="+13125550142"),
+            client=dana,
+            ask=None,
+            captured_via="reply",
+            now=clock.now(),
+            needs_confirmation=True,
+        )
+        return referral.id

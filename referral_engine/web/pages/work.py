@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from referral_engine import clock
 from referral_engine.delivery import repository as delivery
+from referral_engine.referrals import service as referrals
 from referral_engine.tasks import service as tasks
 from referral_engine.tasks.models import Task, TaskStatus
 from referral_engine.users.models import Role, User
@@ -35,8 +36,10 @@ def task_done(
     request: Request, session: DbSession, task_id: int, show: str = Form("mine")
 ) -> RedirectResponse:
     user = page_user(request, session)
+    now = clock.now()
     with contextlib.suppress(tasks.TaskNotFound):  # already gone: the list shows the truth
-        tasks.complete(session, task_id=task_id, user=user, now=clock.now())
+        task = tasks.complete(session, task_id=task_id, user=user, now=now)
+        referrals.contact_task_done(session, task=task, user=user, now=now)
     return RedirectResponse(f"/tasks?show={show}", status_code=303)
 
 

@@ -1,0 +1,130 @@
+"""One referral's page: who, from whom, its owner, timeline and notes; Confirm (with the
+prospect's fields to correct) for a draft read from a reply; reassign; add a note."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from referral_engine import clock
+from referral_engine.agency.service import load_settings, normalize_context
+from referral_engine.referrals import confirmation, repository, rules
+from referral_engine.referrals import service as referrals
+from referral_engine.referrals.schemas import ReferralConfirm, ReferralUpdate
+from referral_engine.tasks.models import Task
+from referral_engine.users.models import User
+from referral_engine.web.deps import DbSession
+from referral_engine.web.pages.views import page_user, render
+
+router = APIRouter(include_in_schema=False)
+
+PROSPECT_LABELS = (
+    ("first_name", "First name"),
+    ("last_name", "Last name"),
+    ("mobile", "Mobile"),
+    ("email", "Email"),
+    ("company", "Company"),
+    ("line_of_business", "Line of business"),
+    ("postal_code", "Postal code"),
+)
+
+
+def _back(referral_id: int, *, done: str = "", error: str = "") -> RedirectResponse:
+    said = f"?done={quote(done)}" if done else f"?error={quote(error)}" if error else ""
+    return RedirectResponse(f"/referrals/{referral_id}{said}", status_code=303)
+
+
+def _say(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {str(first['msg']).removeprefix('Value error, ')}"
+    return str(exc)
+
+
+@router.get("/referrals/{referral_id}", response_model=None)
+def referral_page(
+    request: Request, session: DbSession, referral_id: int, done: str = "", error: str = ""
+) -> HTMLResponse | RedirectResponse:
+    user = page_user(request, session)
+    referral = repository.get(session, referral_id)
+    if referral is None:
+        return RedirectResponse(
+            f"/referrals?error={quote(f'no referral {referral_id}')}", status_code=303
+        )
+    read = referrals.read(session, referral, timeline=True)
+    query = select(Task).where(Task.referral_id == referral_id).order_by(Task.created_at, Task.id)
+    people = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+    return render(
+        request,
+        "referral.html",
+        user,
+        r=read,
+        tasks=list(session.scalars(query)),
+        names={u.id: u.name or u.email for u in session.scalars(select(User))},
+        people=people,
+        notes=[e for e in read.timeline or [] if e.kind == "note"],
+        fields=PROSPECT_LABELS,
+        done=done,
+        error=error,
+    )
+
+
+@router.post("/referrals/{referral_id}/confirm")
+async def referral_confirm(
+    request: Request, session: DbSession, referral_id: int
+) -> RedirectResponse:
+    """Confirm a draft with the prospect's fields as the form shows them."""
+    user = page_user(request, session)
+    form = await request.form()
+    prospect = {name: str(form.get(name, "")).strip() or None for name, _ in PROSPECT_LABELS}
+    context = normalize_context(load_settings(session)).as_dict()
+    try:
+        confirm_in = ReferralConfirm.model_validate({"prospect": prospect}, context=context)
+        referrals.confirm(
+            session,
+            referral_id=referral_id,
+            prospect=confirm_in.prospect,
+            user=user,
+            now=clock.now(),
+        )
+    except (
+        ValidationError,
+        rules.ReferralNotFound,
+        confirmation.NotYours,
+        confirmation.AlreadyReceived,
+    ) as exc:
+        return _back(referral_id, error=_say(exc))
+    return _back(referral_id, done="Confirmed: its contact task is due within 24 hours")
+
+
+@router.post("/referrals/{referral_id}/owner")
+def referral_owner(
+    request: Request, session: DbSession, referral_id: int, owner_id: int = Form(...)
+) -> RedirectResponse:
+    """Reassign the referral and its open contact task."""
+    user = page_user(request, session)
+    changes = ReferralUpdate(owner_id=owner_id)
+    try:
+        referrals.update(
+            session, referral_id=referral_id, changes=changes, user=user, now=clock.now()
+        )
+    except (rules.ReferralNotFound, rules.InvalidReferral, confirmation.NotYours) as exc:
+        return _back(referral_id, error=_say(exc))
+    return _back(referral_id, done="Reassigned")
+
+
+@router.post("/referrals/{referral_id}/notes")
+def referral_note(
+    request: Request, session: DbSession, referral_id: int, note: str = Form("")
+) -> RedirectResponse:
+    user = page_user(request, session)
+    try:
+        referrals.add_note(session, referral_id=referral_id, text=note, user=user, now=clock.now())
+    except (rules.ReferralNotFound, rules.InvalidReferral) as exc:
+        return _back(referral_id, error=_say(exc))
+    return _back(referral_id, done="Note added")
