@@ -166,10 +166,16 @@ def get(session: Session, *, ask_id: int) -> Ask:
 # -- review ----------------------------------------------------------------------------
 
 
-def _may_review(user: User, ask: Ask) -> None:
+def may_review(user: User, ask: Ask) -> bool:
+    """Principals and admins review any ask; a producer their own (and unassigned) asks;
+    a CSR none."""
     if manages(user):
-        return
-    if user.role == Role.producer and ask.producer_id in (None, user.id):
+        return True
+    return user.role == Role.producer and ask.producer_id in (None, user.id)
+
+
+def _may_review(user: User, ask: Ask) -> None:
+    if may_review(user, ask):
         return
     raise ReviewForbidden(
         f"{user.email} may not review ask {ask.id}: "

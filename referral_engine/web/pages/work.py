@@ -24,8 +24,13 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/tasks", response_class=HTMLResponse)
-def task_list(request: Request, session: DbSession, show: str = "mine") -> HTMLResponse:
+def task_list(
+    request: Request, session: DbSession, show: str = "mine", who: str = ""
+) -> HTMLResponse:
+    """Open tasks: the person's own by default (``?who=all`` or ``?show=all`` for everyone's,
+    not for a producer: their own book only)."""
     user = page_user(request, session)
+    show = "mine" if user.role == Role.producer else (who or show)
     query = select(Task).where(Task.status == TaskStatus.open)
     if show == "mine" or user.role == Role.csr and show != "all":
         query = query.where(or_(Task.assignee_id == user.id, Task.escalated_to_id == user.id))
