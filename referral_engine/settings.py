@@ -110,6 +110,8 @@ class TimingSection(_Section):
 class ReviewSection(_Section):
     premium_threshold: float = Field(10000, ge=0)
     commercial_requires_review: bool = False
+    # Every ask goes to its owner (the client's producer, else a principal) before it goes.
+    all_asks: bool = False
 
 
 class ProgramSection(_Section):

@@ -100,9 +100,10 @@ def first_text_footer(agency_name: str, body: str = "") -> str:
 
 SMS_MAX_SEGMENTS = 2
 
-# Tenure thresholds in whole years with the agency.
-ESTABLISHED_AFTER_YEARS = 1
-LONG_TENURED_AFTER_YEARS = 5
+# Tenure thresholds in whole years with the agency: a new client, an established one
+# (3 years or more), a long-standing one (10 years or more; the band is "long_tenured").
+ESTABLISHED_AFTER_YEARS = 3
+LONG_TENURED_AFTER_YEARS = 10
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,9 @@ def tenure_years(client_since: date | None, on: date) -> int:
 
 
 def tenure_band(client_since: date | None, on: date) -> str:
-    """The tenure band: "new" under 1 full year (or unknown), "established" under 5,
-    else "long_tenured" (thresholds in whole years, see :func:`tenure_years`)."""
+    """The tenure band: "new" under 3 full years (or unknown), "established" under 10,
+    else "long_tenured", the long-standing client (thresholds in whole years, see
+    :func:`tenure_years`)."""
     years = tenure_years(client_since, on)
     if client_since is None or years < ESTABLISHED_AFTER_YEARS:
         return "new"

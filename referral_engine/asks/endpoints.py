@@ -27,7 +27,8 @@ from referral_engine.web.problems import Problem
 router = APIRouter(tags=["asks"])
 
 
-def _problem(exc: Exception) -> Problem:
+def problem_for_review(exc: Exception) -> Problem:
+    """The problem+json for a refused review action (404, 403, 409 or 422)."""
     if isinstance(exc, asks.AskNotFound):
         return Problem(404, "No such ask", str(exc), kind="not-found")
     if isinstance(exc, asks.ReviewForbidden):
@@ -94,7 +95,7 @@ def approve(
             body=edit.body if edit else None,
         )
     except REVIEW_ERRORS as exc:
-        raise _problem(exc) from exc
+        raise problem_for_review(exc) from exc
     return review.read(session, ask, timeline=True)
 
 
@@ -107,7 +108,7 @@ def defer(ask_id: int, body: DeferIn, user: ApiUser, session: DbSession) -> AskR
             session, ask_id=ask_id, user=user, until=until.astimezone(UTC), now=clock.now()
         )
     except REVIEW_ERRORS as exc:
-        raise _problem(exc) from exc
+        raise problem_for_review(exc) from exc
     return review.read(session, ask, timeline=True)
 
 
@@ -119,7 +120,7 @@ def decline(ask_id: int, body: DeclineIn, user: ApiUser, session: DbSession) -> 
             session, ask_id=ask_id, user=user, reason=body.reason, now=clock.now()
         )
     except REVIEW_ERRORS as exc:
-        raise _problem(exc) from exc
+        raise problem_for_review(exc) from exc
     return review.read(session, ask, timeline=True)
 
 

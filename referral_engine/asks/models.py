@@ -23,8 +23,9 @@ class AskStatus(StrEnum):
     declined = "declined"
     failed = "failed"
     delivery_unknown = "delivery_unknown"
-    # No provider is configured for the channel: the message waits in the outbox,
-    # visible in the app and the API, and is never sent (a fresh install's safe default).
+    # No provider is configured for the channel: the message waits in the outbox, visible
+    # in the app and the API (a fresh install's safe default), until a principal sends the
+    # outbox once a provider is set, or a person sends it by hand and marks it sent.
     outbox = "outbox"
 
 
@@ -32,6 +33,7 @@ class AskStatus(StrEnum):
 # reviews act on these; the others are final or belong to delivery.
 OPEN_STATUSES = (AskStatus.pending_review, AskStatus.scheduled, AskStatus.held)
 # Asks that count against the frequency cap: the client was (or is about to be) asked.
+# An outbox ask counts: it goes out once a provider is set, or a person sends it by hand.
 COUNTED_STATUSES = (
     AskStatus.pending_review,
     AskStatus.scheduled,
@@ -39,6 +41,7 @@ COUNTED_STATUSES = (
     AskStatus.sending,
     AskStatus.sent,
     AskStatus.delivery_unknown,
+    AskStatus.outbox,
 )
 
 

@@ -77,6 +77,12 @@ class DeclineIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class MarkSentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    how: str = Field(min_length=1, max_length=500, examples=["sent by hand from my phone"])
+
+
 class TemplateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

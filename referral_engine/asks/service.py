@@ -166,10 +166,16 @@ def get(session: Session, *, ask_id: int) -> Ask:
 # -- review ----------------------------------------------------------------------------
 
 
-def _may_review(user: User, ask: Ask) -> None:
+def may_review(user: User, ask: Ask) -> bool:
+    """Principals and admins review any ask; a producer their own (and unassigned) asks;
+    a CSR none."""
     if manages(user):
-        return
-    if user.role == Role.producer and ask.producer_id in (None, user.id):
+        return True
+    return user.role == Role.producer and ask.producer_id in (None, user.id)
+
+
+def _may_review(user: User, ask: Ask) -> None:
+    if may_review(user, ask):
         return
     raise ReviewForbidden(
         f"{user.email} may not review ask {ask.id}: "
@@ -319,6 +325,54 @@ def decline(session: Session, ask: Ask, *, user: User, reason: str, now: datetim
         kind="review",
         status="declined",
         detail=f"declined: {reason}",
+        actor=Actor.of(user),
+        now=now,
+    )
+    return ask
+
+
+def release_from_outbox(
+    session: Session, ask: Ask, *, slot: datetime, reason: Reason, now: datetime
+) -> None:
+    """An ask kept in the outbox goes back to the sender: ``scheduled`` for ``slot``, with
+    ``reason`` (why it may leave now) on its reasons and timeline."""
+    _require(ask, "released from the outbox", (AskStatus.outbox,))
+    ask.reasons = [*(r for r in ask.reasons if r["rule"] != reason.rule), reason.as_dict()]
+    record(session, ask, kind="rule", rule=reason.rule, detail=reason.detail, now=now)
+    _schedule(session, ask, slot=slot, now=now, detail="released from the outbox")
+
+
+# Asks a person may send by hand and mark sent: waiting in the outbox, or scheduled (sent
+# by hand before its slot, so the sender must not send it again).
+HAND_SENDABLE = (AskStatus.outbox, AskStatus.scheduled)
+
+
+def may_mark_sent(user: User, ask: Ask) -> bool:
+    """Principals, admins and CSRs (they log outreach), and the ask's own producer."""
+    return manages(user) or user.role == Role.csr or ask.producer_id in (None, user.id)
+
+
+def mark_sent(session: Session, ask: Ask, *, user: User, how: str, now: datetime) -> Ask:
+    """A person sent the ask themselves (from their phone or mailbox): it counts as sent,
+    ``how`` is kept on its timeline, and the sender never sends it."""
+    if not may_mark_sent(user, ask):
+        raise ReviewForbidden(
+            f"{user.email} may not mark ask {ask.id} sent: it belongs to its producer, "
+            "a CSR, a principal or an admin"
+        )
+    _require(ask, "marked sent", HAND_SENDABLE)
+    how = " ".join(how.split())
+    if not how:
+        raise DraftRefused("how: say how it was sent, e.g. sent by hand from my phone")
+    ask.status = AskStatus.sent
+    ask.sent_at = now
+    ask.updated_at = now
+    record(
+        session,
+        ask,
+        kind="status",
+        status=AskStatus.sent,
+        detail=f"marked sent: {how}",
         actor=Actor.of(user),
         now=now,
     )

@@ -9,8 +9,10 @@ A template key names the moment and the audience a template is written for::
 
 ``trigger`` (one of :data:`TRIGGERS`) and ``channel`` (one of :data:`CHANNELS`) are always
 concrete. The three middle parts may be ``any``: ``segment`` is personal or commercial,
-``family`` a line-of-business family (:data:`FAMILIES`), ``tenure`` new, established or
-long_tenured.
+``family`` a line-of-business family (:data:`FAMILIES`), ``tenure`` new (under 3 years
+with the agency), established (3 years or more) or long_tenured (long-standing: 10 years
+or more). The shipped defaults change the words by tenure on every line: the line-specific
+ones choose their thanks from ``tenure``.
 
 Fallback order
 --------------
@@ -101,7 +103,7 @@ VARIABLE_HELP: dict[str, str] = {
     "line_code": 'The ACORD line-of-business code, e.g. "AUTOB", or "".',
     "family": 'The line-of-business family, e.g. "commercial_auto" (see FAMILIES).',
     "segment": '"personal" or "commercial".',
-    "tenure": '"new" (under 1 year), "established" (1 to 5 years) or "long_tenured" (5+).',
+    "tenure": '"new" (under 3 years), "established" (3 to 10) or "long_tenured" (10+).',
     "years": "Whole years the client has been with the agency (0 when unknown).",
     "years_phrase": '"12 years", "1 year", or "all these years" when years is unknown.',
     "trigger": 'The moment, e.g. "policy.bound" (see TRIGGERS).',

@@ -53,8 +53,13 @@ def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
         yield values[start : start + size]
 
 
-def search_clients(session: Session, *, text: str, limit: int, offset: int = 0) -> list[Client]:
+def search_clients(
+    session: Session, *, text: str, limit: int, offset: int = 0, producer_id: int | None = None
+) -> list[Client]:
+    """Clients matching every word of ``text``; only ``producer_id``'s when given."""
     query = select(Client)
+    if producer_id is not None:
+        query = query.where(Client.producer_id == producer_id)
     for word in text.split():
         pattern = f"%{word.lower()}%"
         query = query.where(

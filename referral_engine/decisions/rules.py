@@ -102,6 +102,7 @@ class Rulebook:
     recent_complaint_days: int
     premium_threshold: float
     commercial_requires_review: bool
+    all_asks: bool = False  # [review] all_asks: the owner approves every ask
     max_messages_per_day: int = 1  # referral messages to one person in any rolling 24 hours
     compliance: ComplianceRules = field(default_factory=compliance_rules, repr=False)
 
@@ -119,6 +120,7 @@ class Rulebook:
             recent_complaint_days=timing.recent_complaint_days,
             premium_threshold=review.premium_threshold,
             commercial_requires_review=review.commercial_requires_review,
+            all_asks=review.all_asks,
             max_messages_per_day=timing.max_messages_per_day,
         )
 
@@ -299,6 +301,8 @@ def review_reasons(
         )
     if moment.attribution_disputed:
         reasons.append(Reason("needs_review", "attribution of this relationship is disputed"))
+    if book.all_asks:
+        reasons.append(Reason("needs_review", "all_asks: the agency reviews every ask"))
     return reasons
 
 

@@ -1,4 +1,5 @@
-"""The links in an ask: tracked click, introduce-someone page, unsubscribe; the outbox."""
+"""The links in an ask: tracked click, introduce-someone page, unsubscribe; the outbox
+(what waits, sending it once a provider is set, marking an ask sent by hand)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from referral_engine import clock
 from referral_engine.agency.service import load_settings, secret_key
+from referral_engine.asks import review
 from referral_engine.asks import service as asks
+from referral_engine.asks.endpoints import problem_for_review
 from referral_engine.asks.models import Ask
+from referral_engine.asks.schemas import AskRead, MarkSentIn
 from referral_engine.contacts.models import Client, ConsentMethod
-from referral_engine.delivery import links, repository
+from referral_engine.delivery import links, outbox, repository
 from referral_engine.delivery.models import Click
+from referral_engine.delivery.providers import Providers
 from referral_engine.events.schemas import normalized_email
 from referral_engine.referrals.service import ProspectFacts, capture_from_client
 from referral_engine.replies import repository as replies_repository
 from referral_engine.replies.revocation import opt_out_email
+from referral_engine.settings import provider_settings
 from referral_engine.tasks import service as tasks
-from referral_engine.web.deps import ApiUser, DbSession
+from referral_engine.users.models import MANAGERS
+from referral_engine.web.deps import ApiUser, DbSession, require_role
 from referral_engine.web.pages.views import render
 
 router = APIRouter()
@@ -243,3 +250,25 @@ def list_messages(
         }
         for m in found
     ]
+
+
+@router.post("/api/v1/outbox/send", tags=["delivery"])
+def send_outbox(user: ApiUser, session: DbSession) -> dict[str, int]:
+    """Principal or admin: every ask in the outbox whose channel now has a provider goes
+    back to ``scheduled`` for its next send slot (the sender sends it then); those past
+    their warmth window expire."""
+    require_role(user, *MANAGERS)
+    released = outbox.release(
+        session, providers=Providers.from_settings(provider_settings()), now=clock.now()
+    )
+    return {"queued": released.queued, "expired": released.expired}
+
+
+@router.post("/api/v1/asks/{ask_id}/mark-sent", tags=["asks"])
+def mark_sent(ask_id: int, body: MarkSentIn, user: ApiUser, session: DbSession) -> AskRead:
+    """A person sent the ask themselves: it counts as sent, ``how`` goes on its timeline."""
+    try:
+        ask = outbox.mark_sent(session, ask_id=ask_id, user=user, how=body.how, now=clock.now())
+    except outbox.MARK_SENT_ERRORS as exc:
+        raise problem_for_review(exc) from exc
+    return review.read(session, ask, timeline=True)

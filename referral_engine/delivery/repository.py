@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from referral_engine.asks.models import Ask, AskStatus
@@ -68,6 +68,33 @@ def outbox(session: Session) -> list[Message]:
             select(Message).where(Message.status == MessageStatus.outbox).order_by(Message.id)
         )
     )
+
+
+def outbox_asks(session: Session, *, channels: Collection[str]) -> list[Ask]:
+    """Asks kept in the outbox on ``channels``, oldest first, locked for this transaction
+    (PostgreSQL): two principals pressing "send them" release each ask once."""
+    query = (
+        select(Ask)
+        .where(Ask.status == AskStatus.outbox, Ask.channel.in_(list(channels)))
+        .order_by(Ask.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list(session.scalars(query))
+
+
+def count_outbox_asks(session: Session, *, channels: Collection[str], now: datetime) -> int:
+    """Asks in the outbox on ``channels`` still inside their warmth window at ``now``."""
+    query = select(func.count()).where(
+        Ask.status == AskStatus.outbox,
+        Ask.channel.in_(list(channels)),
+        Ask.expires_at > now,
+    )
+    return int(session.scalar(query) or 0)
+
+
+def clients_by_id(session: Session, *, ids: Collection[int]) -> dict[int, Client]:
+    return {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(list(ids))))}
 
 
 def clicks(session: Session, *, ask_id: int) -> list[Click]:

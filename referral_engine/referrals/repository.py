@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
@@ -296,3 +297,11 @@ def rewarded_since(
     if other_than is not None:
         query = query.where(Reward.id != other_than)
     return float(session.scalars(query).one())
+
+
+def referrer_producers(session: Session, *, client_ids: Collection[int]) -> dict[int, int | None]:
+    """The producer of each referring client in ``client_ids``."""
+    if not client_ids:
+        return {}
+    query = select(Client.id, Client.producer_id).where(Client.id.in_(list(client_ids)))
+    return {client_id: producer_id for client_id, producer_id in session.execute(query).tuples()}

@@ -56,7 +56,7 @@ FAMILY_CODES: dict[str, str | None] = {
     "workers_comp": "WORK",
     "other": None,
 }
-YEARS = {"new": 0, "established": 3, "long_tenured": 12}
+YEARS = {"new": 0, "established": 5, "long_tenured": 14}
 
 # Realistic worst cases for length: a 20-character first name (or, for a business with
 # no contact name, a 30-character company), 30-character producer and agency names.
@@ -169,6 +169,39 @@ def test_renewals_have_tenure_defaults(middle: str, channel: str) -> None:
     assert f"policy.renewed/{middle}/{channel}" in default_templates()
 
 
+COMMERCIAL_FAMILIES = ("commercial_auto", "business_package", "liability", "property")
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("trigger", ["policy.bound", "policy.renewed"])
+@pytest.mark.parametrize("family", FAMILIES)
+def test_tenure_changes_the_words_on_every_line(family: str, trigger: str, channel: str) -> None:
+    commercial = family in (*COMMERCIAL_FAMILIES, "workers_comp")
+    segments = SEGMENTS if family == "other" else ("commercial" if commercial else "personal",)
+    for segment in segments:
+        new = render_draft(moment_context(trigger, channel, segment, "new", family))
+        standing = render_draft(moment_context(trigger, channel, segment, "long_tenured", family))
+        assert new.body != standing.body
+        assert "14 years" in standing.body and "14 years" not in new.body
+
+
+def test_a_fourteen_year_commercial_client_is_thanked_for_the_years() -> None:
+    since = date(2012, 3, 1)
+    fleet = make_context(
+        segment="commercial",
+        line_of_business="AUTOB",
+        company="Ortiz Roofing",
+        tenure=tenure_band(since, ON),
+        years=tenure_years(since, ON),
+    )
+    assert fleet.tenure == "long_tenured"
+    words = render_draft(fleet).body
+    assert "after 14 years, thanks for trusting us with your fleet policy too!" in words
+    assert "vehicles on the road" in words, "the line still decides the ask"
+    new = render_draft(replace(fleet, tenure="new", years=0)).body
+    assert "thanks for choosing us for your fleet policy, and welcome!" in new
+
+
 def test_default_templates_are_a_fresh_copy_each_call() -> None:
     default_templates().clear()
     assert default_templates()
@@ -224,7 +257,13 @@ def test_long_tenured_with_known_years_counts_them() -> None:
 
 
 def test_bind_thanks_for_the_specific_line() -> None:
-    context = make_context(segment="commercial", line_of_business="AUTOB", company="Ortiz Roofing")
+    context = make_context(
+        segment="commercial",
+        line_of_business="AUTOB",
+        company="Ortiz Roofing",
+        tenure="established",
+        years=5,
+    )
     assert "thanks for trusting us with your fleet policy" in render_draft(context).body
 
 
@@ -232,7 +271,7 @@ def test_bind_thanks_for_the_specific_line() -> None:
 
 
 def test_email_returns_the_subject_apart_from_the_body() -> None:
-    draft = render_draft(make_context(channel="email"))
+    draft = render_draft(make_context(channel="email", tenure="established", years=5))
     assert draft.subject == "Thank you for trusting us with your auto policy"
     assert not draft.body.startswith("Subject:")
     assert draft.body.startswith("Hi Dana,\n\n")
@@ -674,10 +713,10 @@ ON = date(2026, 6, 15)
         (None, "new"),
         (date(2027, 1, 1), "new"),  # a start date after "on" is treated as unknown
         (ON, "new"),
-        (date(2025, 6, 16), "new"),  # one day short of a year
-        (date(2025, 6, 15), "established"),  # exactly one year
-        (date(2021, 6, 16), "established"),  # one day short of five years
-        (date(2021, 6, 15), "long_tenured"),  # exactly five years
+        (date(2023, 6, 16), "new"),  # one day short of three years
+        (date(2023, 6, 15), "established"),  # exactly three years
+        (date(2016, 6, 16), "established"),  # one day short of ten years
+        (date(2016, 6, 15), "long_tenured"),  # exactly ten years: long-standing
         (date(1998, 3, 1), "long_tenured"),
     ],
 )

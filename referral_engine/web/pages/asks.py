@@ -15,7 +15,7 @@ from referral_engine.asks.models import AskStatus
 from referral_engine.users.models import Role, manages
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import reward_pages
-from referral_engine.web.pages.views import agency_instant, page_user, render
+from referral_engine.web.pages.views import ALL, agency_instant, page_user, render, whose_book
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,10 +24,10 @@ REVIEW_ERRORS = (asks.AskNotFound, asks.ReviewForbidden, asks.ReviewRefused, ask
 
 @router.get("/review", response_class=HTMLResponse)
 def review_queue(
-    request: Request, session: DbSession, done: str = "", error: str = ""
+    request: Request, session: DbSession, done: str = "", error: str = "", who: str = ALL
 ) -> HTMLResponse:
     user = page_user(request, session)
-    mine = user.id if user.role == Role.producer else None
+    mine = whose_book(user, who)
     pending = review.listing(session, status=AskStatus.pending_review, producer_id=mine)
     zone = load_settings(session).agency.timezone
     waiting = reward_pages.waiting(session) if manages(user) else []
@@ -40,14 +40,19 @@ def review_queue(
         zone=zone,
         done=done,
         error=error,
+        who=ALL if mine is None else "mine",
+        can_review=user.role != Role.csr,
     )
 
 
 @router.get("/asks", response_class=HTMLResponse)
-def ask_list(request: Request, session: DbSession, status: str = "") -> HTMLResponse:
+def ask_list(
+    request: Request, session: DbSession, status: str = "", who: str = ALL
+) -> HTMLResponse:
     user = page_user(request, session)
     chosen = status if status in AskStatus.__members__ else ""
-    rows = review.listing(session, status=chosen or None, limit=200)
+    mine = whose_book(user, who)
+    rows = review.listing(session, status=chosen or None, producer_id=mine, limit=200)
     counts = repository.counts_by_status(session)
     return render(
         request,
@@ -57,6 +62,7 @@ def ask_list(request: Request, session: DbSession, status: str = "") -> HTMLResp
         status=chosen,
         statuses=list(AskStatus),
         counts=counts,
+        who=ALL if mine is None else "mine",
     )
 
 
@@ -70,7 +76,16 @@ def ask_detail(
         raise HTTPException(404, "no such ask")
     zone = load_settings(session).agency.timezone
     shown = review.read(session, ask, timeline=True)
-    return render(request, "ask.html", user, ask=shown, zone=zone, error=error, done=done)
+    return render(
+        request,
+        "ask.html",
+        user,
+        ask=shown,
+        zone=zone,
+        error=error,
+        done=done,
+        can_review=asks.may_review(user, ask),
+    )
 
 
 def _back(request: Request, ask_id: int, *, done: str = "", error: str = "") -> RedirectResponse:

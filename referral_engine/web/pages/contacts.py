@@ -17,7 +17,7 @@ from referral_engine.contacts.models import Client, ConsentMethod, ConsentPurpos
 from referral_engine.contacts.schemas import ConsentCreate
 from referral_engine.replies.statements import record_statement
 from referral_engine.web.deps import DbSession
-from referral_engine.web.pages.views import agency_instant, page_user, render
+from referral_engine.web.pages.views import ALL, agency_instant, page_user, render, whose_book
 
 # How a client may tell a person they want no more messages (the form's choices).
 REVOCATION_METHODS = {
@@ -47,10 +47,23 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/contacts", response_class=HTMLResponse)
-def contact_list(request: Request, session: DbSession, q: str = "", page: int = 1) -> HTMLResponse:
+def contact_list(
+    request: Request, session: DbSession, q: str = "", page: int = 1, who: str = ALL
+) -> HTMLResponse:
     user = page_user(request, session)
-    clients = repository.search_clients(session, text=q, limit=50, offset=(max(page, 1) - 1) * 50)
-    return render(request, "contacts.html", user, clients=clients, q=q, page=max(page, 1))
+    mine = whose_book(user, who)
+    clients = repository.search_clients(
+        session, text=q, limit=50, offset=(max(page, 1) - 1) * 50, producer_id=mine
+    )
+    return render(
+        request,
+        "contacts.html",
+        user,
+        clients=clients,
+        q=q,
+        page=max(page, 1),
+        who=ALL if mine is None else "mine",
+    )
 
 
 @router.get("/contacts/{client_id}", response_class=HTMLResponse)

@@ -9,6 +9,7 @@ from referral_engine import clock
 from referral_engine.reports import service as reports
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages.views import page_user, render
+from referral_engine.web.pages.work import outbox_waiting
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,4 +31,5 @@ def dashboard(request: Request, session: DbSession, week: str | None = None) -> 
         recent=recent,
         week=chosen,
         details=reports.DETAIL,
+        outbox_waiting=outbox_waiting(session, user),
     )

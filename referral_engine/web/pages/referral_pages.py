@@ -8,11 +8,11 @@ from pydantic import ValidationError
 
 from referral_engine import clock
 from referral_engine.referrals import repository, rules, updates, views
-from referral_engine.referrals.models import ReferralStatus
+from referral_engine.referrals.models import Referral, ReferralStatus
 from referral_engine.referrals.schemas import ReferralUpdate
 from referral_engine.reports import service as reports
 from referral_engine.web.deps import DbSession
-from referral_engine.web.pages.views import page_user, render
+from referral_engine.web.pages.views import ALL, page_user, render, whose_book
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,10 +30,14 @@ def referral_list(
     view: str = "",
     error: str = "",
     done: str = "",
+    who: str = ALL,
 ) -> HTMLResponse:
     user = page_user(request, session)
     chosen = ReferralStatus(status) if status in ReferralStatus.__members__ else None
     rows = repository.listing(session, status=chosen, referred_by_kind=None, limit=300, offset=0)
+    mine = whose_book(user, who)
+    if mine is not None:
+        rows = _of_book(session, rows, user_id=mine)
     if view == "priority":
         # Priority service: referrals still waiting for their first contact, soonest due.
         rows = [r for r in rows if PRIORITY in (r.tags or []) and r.status == ReferralStatus.new]
@@ -49,7 +53,21 @@ def referral_list(
         error=error,
         done=done,
         view=view,
+        who=ALL if mine is None else "mine",
     )
+
+
+def _of_book(session: DbSession, rows: list[Referral], *, user_id: int) -> list[Referral]:
+    """A person's own referrals: those they own, or, with no owner yet, those referred by
+    a client they produce."""
+    referrers = {r.referred_by_client_id for r in rows if r.referred_by_client_id}
+    producers = repository.referrer_producers(session, client_ids=referrers)
+    return [
+        r
+        for r in rows
+        if r.owner_id == user_id
+        or (r.owner_id is None and producers.get(r.referred_by_client_id or 0) == user_id)
+    ]
 
 
 @router.post("/referrals/new")

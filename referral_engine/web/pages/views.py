@@ -18,7 +18,7 @@ from referral_engine import clock
 from referral_engine.agency.service import load_settings, secret_key
 from referral_engine.db import unit_of_work
 from referral_engine.users import service as users
-from referral_engine.users.models import User, manages
+from referral_engine.users.models import Role, User, manages
 from referral_engine.web.deps import DbSession
 
 HERE = Path(__file__).parent
@@ -67,6 +67,21 @@ def navigation_for(user: User | None) -> list[tuple[str, str]]:
         return NAVIGATION
     team = [("/team", "Team")] if manages(user) else []
     return [*NAVIGATION, *team, ("/account", "Account")]
+
+
+MINE, ALL = "mine", "all"
+
+
+def whose_book(user: User, who: str) -> int | None:
+    """Whose work a list page shows: the signed-in person's id (their own book) or None
+    (the whole agency). A producer always sees their own book; a principal or an admin
+    sees the agency's, or their own with ``?who=mine``; a CSR serves every client and
+    sees the agency's (without the review actions a CSR cannot use)."""
+    if user.role == Role.producer:
+        return user.id
+    if manages(user) and who == MINE:
+        return user.id
+    return None
 
 
 def agency_instant(session: Session, text: str) -> datetime:

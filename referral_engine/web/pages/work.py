@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import or_, select
 
 from referral_engine import clock
+from referral_engine.delivery import outbox as outboxes
 from referral_engine.delivery import repository as delivery
+from referral_engine.delivery.providers import Providers
 from referral_engine.referrals import service as referrals
+from referral_engine.settings import provider_settings
 from referral_engine.tasks import service as tasks
 from referral_engine.tasks.models import Task, TaskStatus
-from referral_engine.users.models import Role, User
+from referral_engine.users.models import Role, User, manages
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages.views import page_user, render
 
@@ -21,8 +25,13 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/tasks", response_class=HTMLResponse)
-def task_list(request: Request, session: DbSession, show: str = "mine") -> HTMLResponse:
+def task_list(
+    request: Request, session: DbSession, show: str = "mine", who: str = ""
+) -> HTMLResponse:
+    """Open tasks: the person's own by default (``?who=all`` or ``?show=all`` for everyone's,
+    not for a producer: their own book only)."""
     user = page_user(request, session)
+    show = "mine" if user.role == Role.producer else (who or show)
     query = select(Task).where(Task.status == TaskStatus.open)
     if show == "mine" or user.role == Role.csr and show != "all":
         query = query.where(or_(Task.assignee_id == user.id, Task.escalated_to_id == user.id))
@@ -43,7 +52,55 @@ def task_done(
     return RedirectResponse(f"/tasks?show={show}", status_code=303)
 
 
+def outbox_waiting(session: DbSession, user: User) -> int:
+    """For a principal or admin: how many outbox asks could go out now (the banner)."""
+    if not manages(user):
+        return 0
+    providers = Providers.from_settings(provider_settings())
+    return outboxes.waiting(session, providers=providers, now=clock.now())
+
+
 @router.get("/outbox", response_class=HTMLResponse)
-def outbox(request: Request, session: DbSession) -> HTMLResponse:
+def outbox(request: Request, session: DbSession, done: str = "", error: str = "") -> HTMLResponse:
     user = page_user(request, session)
-    return render(request, "outbox.html", user, messages=delivery.outbox(session))
+    return render(
+        request,
+        "outbox.html",
+        user,
+        messages=delivery.outbox(session),
+        outbox_waiting=outbox_waiting(session, user),
+        done=done,
+        error=error,
+    )
+
+
+@router.post("/outbox/send")
+def outbox_send(request: Request, session: DbSession) -> RedirectResponse:
+    """The banner's button: the outbox's asks go out through the normal sender."""
+    user = page_user(request, session)
+    if not manages(user):
+        return _to_outbox(error="Only a principal or an admin can send the outbox.")
+    providers = Providers.from_settings(provider_settings())
+    released = outboxes.release(session, providers=providers, now=clock.now())
+    said = f"{released.queued} asks scheduled for their next send slot"
+    if released.expired:
+        said += f"; {released.expired} too late to send (warmth window ended)"
+    return _to_outbox(done=f"{said}.")
+
+
+@router.post("/asks/{ask_id}/mark-sent")
+def ask_mark_sent(
+    request: Request, session: DbSession, ask_id: int, how: str = Form("")
+) -> RedirectResponse:
+    """A person sent the ask by hand: it counts as sent."""
+    user = page_user(request, session)
+    try:
+        outboxes.mark_sent(session, ask_id=ask_id, user=user, how=how, now=clock.now())
+    except outboxes.MARK_SENT_ERRORS as exc:
+        return _to_outbox(error=str(exc))
+    return _to_outbox(done=f"Ask {ask_id} marked sent.")
+
+
+def _to_outbox(*, done: str = "", error: str = "") -> RedirectResponse:
+    query = f"?error={quote(error)}" if error else f"?done={quote(done)}"
+    return RedirectResponse(f"/outbox{query}", status_code=303)
