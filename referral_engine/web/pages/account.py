@@ -1,12 +1,12 @@
-"""Account: each person's own name, mobile, notification settings, password and
-personal API tokens. Texts need a mobile number: ticking "text me" is the person's
-consent to be texted. A new token is shown on the answer page once.
-"""
+"""The Account page, everyone's own: name, mobile and notification settings, password,
+personal API tokens (a new token is shown once)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from referral_engine import clock
@@ -18,39 +18,33 @@ from referral_engine.web.deps import DbSession
 from referral_engine.web.pages.views import begin_session, page_user, render
 
 router = APIRouter(include_in_schema=False)
+SAVED = {"profile": "Your details are saved.", "revoked": "The token is revoked."}
 
 
-def _account_page(
-    request: Request,
-    session: Session,
-    user: User,
-    *,
-    notice: str | None = None,
-    error: str | None = None,
-    token: str | None = None,
-    status: int = 200,
+def _page(
+    request: Request, session: Session, user: User, *, status: int = 200, **context: Any
 ) -> HTMLResponse:
+    shown: dict[str, Any] = {"notice": None, "error": None, "fresh_token": None} | context
     response = render(
         request,
         "account.html",
         user,
         tokens=service.tokens_of(session, user=user),
         rule=RULE,
-        notice=notice,
-        error=error,
-        token=token,
+        **shown,
     )
     response.status_code = status
     return response
 
 
 @router.get("/account", response_class=HTMLResponse)
-def account(request: Request, session: DbSession) -> HTMLResponse:
-    return _account_page(request, session, page_user(request, session))
+def account(request: Request, session: DbSession, saved: str = "") -> HTMLResponse:
+    user = page_user(request, session)
+    return _page(request, session, user, notice=SAVED.get(saved))
 
 
-@router.post("/account/details", response_model=None)
-def save_details(
+@router.post("/account/profile", response_model=None)
+def save_profile(
     request: Request,
     session: DbSession,
     name: str = Form(""),
@@ -61,7 +55,7 @@ def save_details(
 ) -> Response:
     user = page_user(request, session)
     changes = people.Changes(
-        name=name.strip() or None,
+        name=name.strip() or user.name,
         mobile=mobile,
         notify_email=bool(notify_email),
         notify_sms=bool(notify_sms),
@@ -77,8 +71,9 @@ def save_details(
             now=clock.now(),
         )
     except people.BadChange as exc:
-        return _account_page(request, session, user, error=str(exc), status=422)
-    return _account_page(request, session, user, notice="Your details are saved.")
+        session.rollback()
+        return _page(request, session, page_user(request, session), status=422, error=str(exc))
+    return RedirectResponse("/account?saved=profile", status_code=303)
 
 
 @router.post("/account/password", response_model=None)
@@ -86,17 +81,18 @@ def change_password(
     request: Request,
     session: DbSession,
     current: str = Form(""),
-    new: str = Form(""),
+    password: str = Form(""),
+    confirm: str = Form(""),
 ) -> Response:
     user = page_user(request, session)
     try:
-        people.change_password(session, user=user, current=current, new=new, now=clock.now())
-    except (people.BadChange, WeakPassword) as exc:
-        return _account_page(request, session, user, error=str(exc), status=422)
-    begin_session(request, user)  # this browser stays signed in; others are signed out
-    return _account_page(
-        request, session, user, notice="Password changed: your other sessions are signed out."
-    )
+        if password != confirm:
+            raise WeakPassword("The two new passwords are not the same: type it twice.")
+        people.change_password(session, user=user, current=current, new=password, now=clock.now())
+    except (WeakPassword, people.BadChange) as exc:
+        return _page(request, session, user, status=422, error=str(exc))
+    begin_session(request, user)  # this browser stays signed in; every other one ends
+    return _page(request, session, user, notice="Your password is changed.")
 
 
 @router.post("/account/tokens", response_model=None)
@@ -105,13 +101,7 @@ def create_token(request: Request, session: DbSession, name: str = Form("")) -> 
     _, token = service.mint_token(
         session, user=user, name=name.strip()[:100] or "personal", now=clock.now()
     )
-    return _account_page(
-        request,
-        session,
-        user,
-        notice="Copy your new token now: it is not shown again.",
-        token=token,
-    )
+    return _page(request, session, user, fresh_token=token)
 
 
 @router.post("/account/tokens/{token_id}/revoke", response_model=None)
@@ -120,5 +110,5 @@ def revoke_token(request: Request, token_id: int, session: DbSession) -> Respons
     try:
         service.revoke_token(session, user=user, token_id=token_id, now=clock.now())
     except service.UnknownToken as exc:
-        return _account_page(request, session, user, error=str(exc), status=404)
-    return _account_page(request, session, user, notice="The token is revoked.")
+        return _page(request, session, user, status=404, error=str(exc))
+    return RedirectResponse("/account?saved=revoked", status_code=303)

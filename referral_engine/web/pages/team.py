@@ -1,12 +1,12 @@
-"""Team: a principal or an admin invites people, changes their role, deactivates or
-reactivates them and sends set-password links. A fresh link is shown on the answer
-page once (it is never stored); it is also emailed when an email provider is set.
-"""
+"""The Team page (principals and admins): the people, inviting, roles, deactivating and
+set-password links. A fresh link is shown once when no email provider will send it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from referral_engine import clock
@@ -19,58 +19,55 @@ from referral_engine.web.deps import DbSession
 from referral_engine.web.pages.views import page_user, render
 
 router = APIRouter(include_in_schema=False)
+REFUSED = (people.DuplicateUser, people.NotAllowed, people.BadChange, ValueError)
 
-REFUSED = (people.DuplicateUser, people.NotAllowed, people.BadChange)
 
-
-def _team_page(
-    request: Request,
-    session: Session,
-    user: User,
-    *,
-    notice: str | None = None,
-    error: str | None = None,
-    link: IssuedLink | None = None,
-    link_for: str | None = None,
-    status: int = 200,
+def _page(
+    request: Request, session: Session, user: User, *, status: int = 200, **context: Any
 ) -> HTMLResponse:
+    shown: dict[str, Any] = {"notice": None, "error": None, "link": None} | context
     response = render(
-        request,
-        "team.html",
-        user,
-        team=people.list_team(session),
-        roles=[r.value for r in Role],
-        notice=notice,
-        error=error,
-        link=link,
-        link_for=link_for,
+        request, "team.html", user, people=people.list_team(session), roles=list(Role), **shown
     )
     response.status_code = status
     return response
 
 
-def _forbidden(request: Request, user: User) -> HTMLResponse:
-    response = render(
-        request,
-        "team.html",
-        user,
-        team=[],
-        roles=[],
-        notice=None,
-        link=None,
-        link_for=None,
-        error="Only a principal or an admin manages the team.",
-    )
+def _manager(request: Request, session: Session) -> User:
+    user = page_user(request, session)
+    if not manages(user):
+        raise PermissionError
+    return user
+
+
+def _link_notice(person: str, link: IssuedLink) -> dict[str, Any]:
+    if link.emailed:
+        return {"notice": f"A set-password link is on its way to {person}."}
+    return {
+        "notice": f"No email provider is configured: give {person} this link yourself.",
+        "link": link.url,
+    }
+
+
+def _forbidden(request: Request, session: Session) -> HTMLResponse:
+    user = page_user(request, session)
+    response = render(request, "forbidden.html", user, what="the team")
     response.status_code = 403
     return response
 
 
+DONE = {"role": "Role changed", "deactivate": "Deactivated", "reactivate": "Reactivated"}
+
+
 @router.get("/team", response_class=HTMLResponse)
-def team(request: Request, session: DbSession) -> HTMLResponse:
-    user = page_user(request, session)
-    if not manages(user):
-        return _forbidden(request, user)
-    return _team_page(request, session, user)
+def team(request: Request, session: DbSession, done: str = "", who: int = 0) -> HTMLResponse:
+    try:
+        user = _manager(request, session)
+    except PermissionError:
+        return _forbidden(request, session)
+    person = session.get(User, who) if who else None
+    notice = f"{DONE[done]}: {person.email}." if person and done in DONE else None
+    return _page(request, session, user, notice=notice)
 
 
 @router.post("/team/invite", response_model=None)
@@ -79,83 +76,59 @@ def invite(
     session: DbSession,
     email: str = Form(""),
     name: str = Form(""),
-    role: str = Form(""),
+    role: str = Form("producer"),
     senior: str = Form(""),
 ) -> Response:
-    user = page_user(request, session)
-    if not manages(user):
-        return _forbidden(request, user)
     try:
-        address = normalized_email(email.strip())
+        user = _manager(request, session)
+    except PermissionError:
+        return _forbidden(request, session)
+    try:
         added = people.add_person(
             session,
-            email=address,
+            email=normalized_email(email.strip()),
             name=name.strip(),
             role=Role(role),
             senior=bool(senior),
             by=user,
             now=clock.now(),
         )
-    except (ValueError, *REFUSED) as exc:
-        return _team_page(request, session, user, error=_reason(exc, role), status=422)
-    return _team_page(
-        request,
-        session,
-        user,
-        notice=f"Invited {added.user.name} <{added.user.email}>.",
-        link=added.link,
-        link_for=added.user.email,
-    )
+    except REFUSED as exc:
+        status = 409 if isinstance(exc, people.DuplicateUser) else 422
+        return _page(request, session, user, status=status, error=f"{email}: {exc}")
+    assert added.link is not None
+    return _page(request, session, user, **_link_notice(added.user.email, added.link))
 
 
-@router.post("/team/{person_id}", response_model=None)
+@router.post("/team/{user_id}", response_model=None)
 def change(
     request: Request,
-    person_id: int,
+    user_id: int,
     session: DbSession,
     action: str = Form(""),
     role: str = Form(""),
 ) -> Response:
-    """One change to one person: ``action`` is role, deactivate, reactivate or reset."""
-    user = page_user(request, session)
-    if not manages(user):
-        return _forbidden(request, user)
-    person = session.get(User, person_id)
+    try:
+        user = _manager(request, session)
+    except PermissionError:
+        return _forbidden(request, session)
+    person = session.get(User, user_id)
     if person is None:
-        return _team_page(request, session, user, error="No such person.", status=404)
-    now, region = clock.now(), load_settings(session).agency.phone_region
+        return _page(request, session, user, status=404, error="No such person.")
+    region = load_settings(session).agency.phone_region
+    now = clock.now()
     try:
         if action == "reset":
             link = people.send_reset(session, user=person, by=user, now=now)
-            return _team_page(
-                request,
-                session,
-                user,
-                notice=f"New link for {person.email}.",
-                link=link,
-                link_for=person.email,
-            )
+            return _page(request, session, user, **_link_notice(person.email, link))
         changes = {
-            "role": people.Changes(role=Role(role) if role in Role.__members__ else None),
+            "role": people.Changes(role=Role(role or person.role)),
             "deactivate": people.Changes(active=False),
             "reactivate": people.Changes(active=True),
-        }.get(action)
-        if changes is None or (action == "role" and changes.role is None):
-            raise people.BadChange(f"unknown change {action!r} {role!r}".strip())
+        }[action]
         people.change_person(
             session, user=person, by=user, changes=changes, phone_region=region, now=now
         )
-    except REFUSED as exc:
-        return _team_page(request, session, user, error=str(exc), status=422)
-    done = {
-        "role": f"is now {person.role}",
-        "deactivate": "is deactivated: their sessions and API tokens stopped",
-        "reactivate": "is active again",
-    }[action]
-    return _team_page(request, session, user, notice=f"{person.email} {done}.")
-
-
-def _reason(exc: Exception, role: str) -> str:
-    if isinstance(exc, ValueError) and role not in Role.__members__:
-        return f"Choose a role: {', '.join(Role.__members__)}."
-    return str(exc)
+    except (*REFUSED, KeyError) as exc:
+        return _page(request, session, user, status=422, error=f"{person.email}: {exc}")
+    return RedirectResponse(f"/team?done={action}&who={person.id}", status_code=303)
