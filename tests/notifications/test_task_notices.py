@@ -238,18 +238,3 @@ def test_a_staff_mobile_the_carrier_reports_opted_out_gets_no_more_texts(
         sam = session.scalars(select(User).where(User.email == PRODUCER)).one()
         assert sam.notify_sms is False and sam.mobile == SAM_MOBILE
     assert len(emails_to(smtp_server.messages, PRODUCER)) == 1
-
-
-def test_a_mobile_the_carrier_reports_opted_out_gets_no_more_texts(
-    asked: Agency, smtp_server: SmtpServer, twilio_double: TwilioDouble
-) -> None:
-    set_person(asked.url, PRODUCER, mobile=SAM_MOBILE, notify_sms=True)
-    twilio_double.fail_next(400, 21610, "Attempt to send to unsubscribed recipient")
-    text_in(asked, twilio_double, HOT, now=REPLIED)
-    asked.tick("2026-12-01T17:31:00Z")
-    [text] = notices(asked.url, kind="task_assigned", channel="sms")
-    assert text.status == "failed" and text.error_code == "21610"
-    with unit_of_work(asked.url) as session:
-        sam = session.scalars(select(User).where(User.email == PRODUCER)).one()
-        assert sam.notify_sms is False and sam.mobile == SAM_MOBILE
-    assert len(emails_to(smtp_server.messages, PRODUCER)) == 1
