@@ -13,6 +13,8 @@ What a caller may rely on:
 * Channels and timing follow :mod:`referral_engine.notifications.rules`: email unless the
   person turned it off, a text when they gave a mobile and said yes to texts; held until
   07:00 agency time when they asked for quiet nights. An inactive person is told nothing.
+* When the carrier reports that a number opted out (Twilio error 21610), everyone who
+  takes notification texts at that number stops getting them (:func:`stop_texts`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import load_settings
@@ -134,3 +137,17 @@ def task_escalated(session: Session, *, task: Task, user: User, now: datetime) -
     )
     key = f"task:{task.id}:escalated:{user.id}"
     return queue(session, user=user, kind=TASK_ESCALATED, key=key, notice=notice, now=now)
+
+
+def stop_texts(session: Session, *, number: str) -> int:
+    """The carrier says ``number`` opted out: turn off notification texts for every person
+    at that mobile. Returns how many people's setting changed."""
+    people = session.scalars(
+        select(User).where(User.notify_sms.is_(True), User.mobile.is_not(None))
+    )
+    stopped = 0
+    for user in people:
+        if str(user.mobile).strip() == number.strip():
+            user.notify_sms = False
+            stopped += 1
+    return stopped

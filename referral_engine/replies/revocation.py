@@ -26,6 +26,7 @@ from referral_engine.contacts.models import (
 )
 from referral_engine.decisions.rules import Reason
 from referral_engine.delivery import messages as delivery_messages
+from referral_engine.notifications import service as notifications
 from referral_engine.replies import repository
 from referral_engine.replies.opt_out import keyword, revoked_channels
 from referral_engine.settings import AgencySection
@@ -208,7 +209,8 @@ def opt_in(session: Session, client: Client, *, said: str, now: datetime) -> boo
 def carrier_opt_out(session: Session, *, number: str, now: datetime) -> bool:
     """Twilio's error 21610: the number sent STOP to the carrier, so texts to it cannot go.
     Every client at that number is opted out of texts, with the report as the record, and
-    their open text asks stop. False when all of them were opted out already."""
+    their open text asks stop, and a person of the agency at that number gets no more
+    notification texts. False when all the clients were opted out already."""
     revoked = False
     for client in repository.clients_at(session, channel="sms", address=number):
         revoked |= opt_out(
@@ -221,4 +223,5 @@ def carrier_opt_out(session: Session, *, number: str, now: datetime) -> bool:
             source="Twilio error 21610 (the number opted out with the carrier)",
             reason="SMS: the carrier reports the number opted out (Twilio error 21610)",
         )
+    notifications.stop_texts(session, number=number)
     return revoked

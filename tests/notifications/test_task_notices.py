@@ -223,3 +223,18 @@ def test_the_messages_api_lists_notifications_to_staff_apart(
     assert len(every) == len(to_clients) + 1
     wrong = asked.api.get("/api/v1/messages", params={"recipient": "everyone"})
     assert wrong.status_code == 422
+
+
+def test_a_staff_mobile_the_carrier_reports_opted_out_gets_no_more_texts(
+    asked: Agency, smtp_server: SmtpServer, twilio_double: TwilioDouble
+) -> None:
+    set_person(asked.url, PRODUCER, mobile=SAM_MOBILE, notify_sms=True)
+    text_in(asked, twilio_double, HOT, now=REPLIED)
+    twilio_double.fail_next(400, 21610, "Attempt to send to unsubscribed recipient")
+    asked.tick("2026-12-01T17:31:00Z")
+    [text] = notices(asked.url, kind="task_assigned", channel="sms")
+    assert text.status == "failed" and text.error_code == "21610"
+    with unit_of_work(asked.url) as session:
+        sam = session.scalars(select(User).where(User.email == PRODUCER)).one()
+        assert sam.notify_sms is False and sam.mobile == SAM_MOBILE
+    assert len(emails_to(smtp_server.messages, PRODUCER)) == 1
