@@ -82,7 +82,8 @@ def outbox_send(request: Request, session: DbSession) -> RedirectResponse:
         return _to_outbox(error="Only a principal or an admin can send the outbox.")
     providers = Providers.from_settings(provider_settings())
     released = outboxes.release(session, providers=providers, now=clock.now())
-    said = f"{released.queued} asks scheduled for their next send slot"
+    plural = "" if released.queued == 1 else "s"
+    said = f"{released.queued} ask{plural} scheduled for the next send slot"
     if released.expired:
         said += f"; {released.expired} too late to send (warmth window ended)"
     return _to_outbox(done=f"{said}.")
