@@ -185,7 +185,7 @@ def test_demo_team_confirms_most_drafted_referrals_within_two_business_days(
     with unit_of_work(demo_db) as session:
         drafted = session.scalars(select(Referral).where(Referral.captured_via == "reply")).all()
         confirmed = [r for r in drafted if r.confirmed_at is not None]
-        thanked = set(session.scalars(select(Message.referral_id).where(Message.kind == "thanks")))
+        thanked = set(session.scalars(select(Message.client_id).where(Message.kind == "thanks")))
     assert len(confirmed) * 2 > len(drafted) > 0
     for referral in confirmed:
         assert not referral.needs_confirmation and referral.contact_task_id is not None
