@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,21 @@ def test_demo_prints_each_staff_sign_in_that_works_and_leaves_work_in_their_queu
                 "/login", data={"email": email, "password": password}, follow_redirects=False
             )
             assert answer.status_code == 303, (email, answer.text[:200])
+
+
+def test_demo_team_confirms_most_drafted_referrals_within_two_business_days(
+    demo_output: str, demo_db: str
+) -> None:
+    from referral_engine.delivery.models import Message
+    from referral_engine.referrals.models import Referral
+
+    assert "Referrals drafted from replies and confirmed by the team" in demo_output
+    with unit_of_work(demo_db) as session:
+        drafted = session.scalars(select(Referral).where(Referral.captured_via == "reply")).all()
+        confirmed = [r for r in drafted if r.confirmed_at is not None]
+        thanked = set(session.scalars(select(Message.client_id).where(Message.kind == "thanks")))
+    assert len(confirmed) * 2 > len(drafted) > 0
+    for referral in confirmed:
+        assert not referral.needs_confirmation and referral.contact_task_id is not None
+        assert referral.confirmed_at - referral.created_at < timedelta(days=5)
+        assert referral.referred_by_client_id in thanked

@@ -120,9 +120,11 @@ def print_asks(console: Console, asks: dict[str, Any], reviewed: dict[str, int])
 def work_tasks(
     url: str, *, day: date, at: time, zone: ZoneInfo, rng: random.Random
 ) -> Counter[str]:
-    """Twice a day people work their open tasks: most get done the same day."""
+    """Twice a day people work their open tasks: most get done the same day (a
+    referral's contact task done moves the referral to contacted, as on the Tasks page)."""
     from sqlalchemy import select
 
+    from referral_engine.referrals import service as referrals
     from referral_engine.tasks import service as tasks
     from referral_engine.tasks.models import Task, TaskStatus
 
@@ -138,6 +140,7 @@ def work_tasks(
             worker = session.get(User, task.assignee_id) if task.assignee_id else None
             if worker is not None and rng.random() < 0.8:
                 tasks.complete(session, task_id=task.id, user=worker, now=now)
+                referrals.contact_task_done(session, task=task, user=worker, now=now)
                 done["done"] += 1
     return done
 

@@ -5,6 +5,10 @@ and bound a few days later: the agency system then reports that bind like any ot
 real conversion code matches it to the referral, and the new client's bind starts the
 loop again (compounding). Some binds also arrive with the agency system's "referral
 source" filled in: a realtor or a mortgage broker who sent the client.
+
+A referral drafted from a reply counts only once a person confirms it: the team
+confirms most drafts (its owner, else the senior CSR) on the next business day or the one
+after, and that starts the prospect's 24-hour contact task and the referrer's thank-you.
 """
 
 from __future__ import annotations
@@ -36,6 +40,26 @@ class Prospect:
     email: str | None
 
 
+CONFIRMED_NEXT_DAY = 0.7
+CONFIRMED_DAY_AFTER = 0.2
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A referral drafted from a reply, and the day the team confirms it."""
+
+    referral_id: int
+    on: date
+
+
+def after_business_days(day: date, count: int) -> date:
+    """The weekday ``count`` weekdays after ``day``."""
+    while count:
+        day += timedelta(days=1)
+        count -= int(day.weekday() < 5)
+    return day
+
+
 @dataclass
 class Pipeline:
     """Prospects on their way to a bind, by the day they bind."""
@@ -43,10 +67,13 @@ class Pipeline:
     rng: random.Random
     seen: set[int]
     due: dict[date, list[Prospect]]
+    # Its own dice, so confirming drafts leaves which prospects bind as it was.
+    confirm_rng: random.Random
+    drafts: list[Draft]
 
     @classmethod
-    def start(cls, rng: random.Random) -> Pipeline:
-        return cls(rng, set(), {})
+    def start(cls, rng: random.Random, confirm_rng: random.Random) -> Pipeline:
+        return cls(rng, set(), {}, confirm_rng, [])
 
     def take_new_referrals(self, url: str, *, day: date) -> None:
         """Referrals captured so far: about half will bind within two weeks."""
@@ -57,6 +84,8 @@ class Pipeline:
             fresh = [r for r in rows if r.id not in self.seen]
             for referral in fresh:
                 self.seen.add(referral.id)
+                if referral.needs_confirmation:
+                    self._plan_confirmation(referral.id, day=day)
                 if not (referral.first_name and (referral.mobile or referral.email)):
                     continue
                 if self.rng.random() < 0.5:
@@ -70,6 +99,43 @@ class Pipeline:
                             referral.email,
                         )
                     )
+
+    def _plan_confirmation(self, referral_id: int, *, day: date) -> None:
+        """Most drafts are confirmed one or two business days on; a few never are."""
+        roll = self.confirm_rng.random()
+        if roll < CONFIRMED_NEXT_DAY:
+            self.drafts.append(Draft(referral_id, after_business_days(day, 1)))
+        elif roll < CONFIRMED_NEXT_DAY + CONFIRMED_DAY_AFTER:
+            self.drafts.append(Draft(referral_id, after_business_days(day, 2)))
+
+    def confirm_drafts(self, url: str, *, day: date, zone: Any, staff_email: str) -> int:
+        """Confirm the drafts planned for ``day`` (or earlier) at 9:30, through the real
+        confirmation: by the referral's owner, else ``staff_email``. Returns how many."""
+        from datetime import datetime, time
+
+        from referral_engine.referrals import confirmation
+        from referral_engine.users import service as users
+        from referral_engine.users.models import User
+
+        now = datetime.combine(day, time(9, 30), zone)
+        ready = [d for d in self.drafts if d.on <= day]
+        self.drafts = [d for d in self.drafts if d.on > day]
+        confirmed = 0
+        with unit_of_work(url) as session:
+            fallback = users.find_by_email(session, email=staff_email)
+            for draft in ready:
+                referral = session.get(Referral, draft.referral_id)
+                if referral is None or not referral.needs_confirmation:
+                    continue
+                owner = session.get(User, referral.owner_id) if referral.owner_id else None
+                person = owner if owner is not None and owner.active else fallback
+                if person is None:
+                    continue
+                confirmation.confirm(
+                    session, referral_id=referral.id, prospect=None, user=person, now=now
+                )
+                confirmed += 1
+        return confirmed
 
     def binding_on(self, day: date) -> list[Prospect]:
         return self.due.pop(day, [])
@@ -93,6 +159,8 @@ class Pipeline:
                     referral = session.get(Referral, prospect.referral_id)
                     if referral is None or referral.status in (status, "converted"):
                         continue
+                    if referral.needs_confirmation:
+                        continue  # nobody calls a prospect before the draft is confirmed
                     if status == "quoting" and referral.status == "new":
                         status = "contacted"
                     updates.update(

@@ -182,7 +182,7 @@ class Agency:
         self.clients: list[DemoClient] = []
         self.counter = Counter[str]()
         self.open_issues: list[tuple[DemoClient, str, date]] = []
-        self.pipeline = Pipeline.start(random.Random(seed + 2))
+        self.pipeline = Pipeline.start(random.Random(seed + 2), random.Random(seed + 3))
 
     def new_client(self, day: date, commercial: bool) -> DemoClient:
         rng = self.rng
@@ -378,6 +378,7 @@ def run_demo(url: str, *, weeks: int, seed: int, console: Console) -> dict[str, 
     worked = TickReport()
     reviewed: Counter[str] = Counter()
     worked_tasks: Counter[str] = Counter()
+    confirmed = 0
     network = DemoNetwork(random.Random(seed + 1))
     providers = DemoProviders.for_network(network)
 
@@ -393,6 +394,10 @@ def run_demo(url: str, *, weeks: int, seed: int, console: Console) -> dict[str, 
     with console.status("Running the simulated agency…"):
         while day < end.astimezone(ZONE).date():
             working = day < left_from
+            if working and day.weekday() < 5:
+                confirmed += agency.pipeline.confirm_drafts(
+                    url, day=day, zone=ZONE, staff_email=SENIOR_CSR
+                )
             tick(_at(day, 10))  # the send slot
             if working:
                 reviewed.update(
@@ -420,6 +425,7 @@ def run_demo(url: str, *, weeks: int, seed: int, console: Console) -> dict[str, 
     summary = _summary(url, weeks=weeks, ingested=ingested, worked=worked, end=end)
     summary["reviewed"] = dict(reviewed)
     summary["tasks"] = dict(worked_tasks)
+    summary["confirmed"] = confirmed
     summary["staff"] = staff_workload(url, [(email, demo_password(email)) for email, *_ in STAFF])
     _print(console, summary, result.credentials)
     return summary
@@ -509,6 +515,10 @@ def _print(console: Console, summary: dict[str, Any], credentials: users.Credent
     console.print(table)
     print_asks(console, summary["asks"], summary.get("reviewed", {}))
     print_replies(console, summary.get("replies", {}), summary.get("tasks", {}))
+    console.print(
+        f"Referrals drafted from replies and confirmed by the team: {summary.get('confirmed', 0)}"
+        " (each then got its 24-hour contact task and the referrer's thank-you)"
+    )
     print_sign_ins(console, summary.get("staff", []))
     if credentials.created:
         console.print(
