@@ -47,7 +47,9 @@ def test_an_event_for_a_client_without_recorded_email_consent_waits_for_review(
     assert "consent not recorded" in detail(ask, "no_consent")
     agency.tick(DUE)
     assert agency.ask(ask["id"])["status"] == "pending_review"
-    assert smtp_server.messages == [] and twilio_double.messages == []
+    # Nothing reaches the client; the producer may be told the ask waits for review.
+    assert [m for m in smtp_server.messages if m["To"] != "sam@agency.example"] == []
+    assert twilio_double.messages == []
     approved = agency.post(f"/api/v1/asks/{ask['id']}/approve", {}, now=DUE)
     assert approved.status_code == 409, "approving waits until consent is recorded"
     assert agency.ask(ask["id"])["status"] == "pending_review"

@@ -110,6 +110,8 @@ def test_every_link_on_the_dashboard_resolves(api: TestClient) -> None:
             "/reports",
             "/inputs",
             "/settings",
+            "/team",
+            "/account",
             *(f"/?week=2026-W{week}" for week in (49, 48, 47, 46, 45, 44)),
         ]
         # Not following redirects: a page that sends a signed-in admin to /login is broken.
