@@ -488,6 +488,7 @@ def _referral(
         hot=True,
         done_at=path["contacted_at"] or path["closed_at"],
     )
+    drafted = via == "reply" and path["status"] == "new" and rng.random() < 0.3
     row = {
         "id": referral_id,
         "status": path["status"],
@@ -495,7 +496,7 @@ def _referral(
         if path["status"] == "not_converted"
         else None,
         "captured_via": via,
-        "needs_confirmation": via == "reply" and path["status"] == "new" and rng.random() < 0.3,
+        "needs_confirmation": drafted,
         "first_name": first,
         "last_name": last,
         "email": f"{first.lower()}.{last.lower()}@example.net",
@@ -525,6 +526,7 @@ def _referral(
         "converted_line_of_business": (line or "AUTOP") if converted else None,
         "converted_premium": premium,
         "converted_commission": round(premium * rng.uniform(0.1, 0.15), 2) if premium else None,
+        "received_at": None if drafted else created,
         "created_at": created,
         "updated_at": path["closed_at"] or path["quoted_at"] or path["contacted_at"] or created,
     }

@@ -84,11 +84,14 @@ def init(
     """Create or migrate the database, load settings, create the first admin."""
     from referral_engine.settings import SettingsError
     from referral_engine.setup import initialize
+    from referral_engine.users.passwords import WeakPassword
 
     try:
         result = initialize(state.db_url, config=config)
     except SettingsError as exc:
         fail(f"{config}: {exc}")
+    except WeakPassword as exc:
+        fail(f"REFERRAL_ADMIN_PASSWORD: {exc} Nothing was changed.")
     out.print(f"Database ready: {result.db_display}")
     if config:
         out.print(f"Settings loaded from {config}")

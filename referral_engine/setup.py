@@ -12,6 +12,7 @@ from referral_engine import migrate
 from referral_engine.agency.service import load_settings, save_settings, secret_key
 from referral_engine.db import engine_for, normalize_url, unit_of_work
 from referral_engine.settings import AgencySettings
+from referral_engine.users.passwords import check_password
 from referral_engine.users.service import Credentials, ensure_admin
 
 
@@ -27,9 +28,16 @@ class InitResult:
 
 
 def initialize(url: str, *, config: Path | None = None) -> InitResult:
-    """Create or migrate the database, load settings from ``config``, ensure an admin."""
+    """Create or migrate the database, load settings from ``config``, ensure an admin.
+
+    A ``REFERRAL_ADMIN_PASSWORD`` the password policy refuses raises
+    :class:`~referral_engine.users.passwords.WeakPassword` before anything is written.
+    """
     url = normalize_url(url)
     raw = AgencySettings.read_toml(config) if config else None
+    admin_password = os.environ.get("REFERRAL_ADMIN_PASSWORD")
+    if admin_password:
+        check_password(admin_password)
     migrate.upgrade(url)
     with unit_of_work(url) as session:
         if raw is not None:
@@ -41,7 +49,7 @@ def initialize(url: str, *, config: Path | None = None) -> InitResult:
         credentials = ensure_admin(
             session,
             email=os.environ.get("REFERRAL_ADMIN_EMAIL"),
-            password=os.environ.get("REFERRAL_ADMIN_PASSWORD"),
+            password=admin_password,
             token=os.environ.get("REFERRAL_ADMIN_TOKEN"),
         )
         settings = load_settings(session)

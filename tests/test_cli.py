@@ -41,6 +41,18 @@ def test_init_uses_the_admin_environment_variables(cli: CliRunner, tmp_path: Pat
     assert ADMIN_EMAIL in out and ADMIN_TOKEN in out
 
 
+@pytest.mark.parametrize("weak", ["short1", "qwerty123456"])
+def test_init_refuses_a_weak_admin_password_and_creates_nothing(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, weak: str
+) -> None:
+    monkeypatch.setenv("REFERRAL_ADMIN_PASSWORD", weak)
+    database = tmp_path / "new.db"
+    code, out, err = run_cli(cli, "--db", f"sqlite:///{database}", "init")
+    assert code == 2
+    assert "REFERRAL_ADMIN_PASSWORD" in out + err and "Nothing was changed" in out + err
+    assert not database.exists() or database.stat().st_size == 0
+
+
 def test_init_twice_keeps_the_admin_and_updates_settings(cli: CliRunner, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
     config = tmp_path / "agency.toml"

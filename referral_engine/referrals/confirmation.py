@@ -121,7 +121,7 @@ def confirm(
     actor = Actor.of(user)
     corrected = _correct(session, referral, prospect)
     referral.needs_confirmation = False
-    referral.confirmed_at = referral.updated_at = now
+    referral.confirmed_at = referral.received_at = referral.updated_at = now
     referral.tags = rules.without(referral.tags, rules.DRAFT)
     detail = "confirmed by a person; it counts as received from now"
     if corrected:

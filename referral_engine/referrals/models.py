@@ -98,6 +98,9 @@ class Referral(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # When a person confirmed a referral drafted from a reply (and who).
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When it counted as received: at capture, or when a person confirmed the draft
+    # (None while it waits). The reports count referrals received by this instant.
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     # The event whose `referral` field recorded this referral: one referral per event.
     source_event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="SET NULL"), unique=True

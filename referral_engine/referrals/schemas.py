@@ -177,6 +177,8 @@ class ReferralRead(BaseModel):
     needs_confirmation: bool
     # When a person confirmed a referral drafted from a reply; None otherwise.
     confirmed_at: datetime | None = None
+    # When it counted as received (the reports' week): at capture, or at confirmation.
+    received_at: datetime | None = None
     # Who works it (its contact task is theirs); None until someone is assigned.
     owner: OwnerRead | None = None
     captured_via: str

@@ -130,6 +130,7 @@ def _new_referral(
         tags=[],
         notes="",
         disputed=False,
+        received_at=now,
         created_at=now,
         updated_at=now,
     )
@@ -290,6 +291,7 @@ def capture_from_client(
     source = Source("client", client.external_id, client.display_name, client=client)
     referral = _new_referral(prospect, source, captured_via=captured_via, now=now)
     referral.needs_confirmation = needs_confirmation
+    referral.received_at = None if needs_confirmation else now
     referral.ask_id = ask.id if ask else None
     referral.reply_id = reply_id
     referral.notes = notes

@@ -107,6 +107,7 @@ def read(session: Session, referral: Referral, *, timeline: bool = False) -> Ref
         disputed_by=referral.disputed_by,
         needs_confirmation=referral.needs_confirmation,
         confirmed_at=referral.confirmed_at,
+        received_at=referral.received_at,
         owner=_owner(session, referral),
         captured_via=referral.captured_via,
         created_at=referral.created_at,

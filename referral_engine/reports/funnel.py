@@ -69,7 +69,7 @@ def funnel(session: Session, *, period: Period) -> Funnel:
             "asks_sent": _between(session, Ask.sent_at, period),
             "replies": _between(session, Reply.received_at, period, Reply.kind != "auto_reply"),
             "hot_replies": _between(session, Reply.received_at, period, Reply.kind == "hot"),
-            "referrals_received": _between(session, Referral.created_at, period),
+            "referrals_received": _between(session, Referral.received_at, period),
             "referrals_contacted": _between(session, Referral.contacted_at, period),
             "referrals_quoted": _between(session, Referral.quoted_at, period),
             "referrals_converted": _between(session, Referral.converted_at, period),

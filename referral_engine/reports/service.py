@@ -254,7 +254,7 @@ def _replies(session: Session, weeks: list[WeeklyNumbers]) -> None:
 
 def _referrals(session: Session, weeks: list[WeeklyNumbers]) -> None:
     for key, column in (
-        ("referrals_received", Referral.created_at),
+        ("referrals_received", Referral.received_at),
         ("referrals_quoted", Referral.quoted_at),
         ("referrals_converted", Referral.converted_at),
     ):

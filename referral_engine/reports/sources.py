@@ -152,7 +152,7 @@ def _by_ask_query(where: list[Any], *columns: Any) -> Any:
 def _groups(session: Session, period: Period, by: SourceGrouping) -> list[RowMapping]:
     """The period's referrals, counted per distinct value of all that ``by`` reads (the
     rows' labels: see the queries above), in the order of each group's first referral."""
-    where = [Referral.created_at >= period.start, Referral.created_at < period.end]
+    where = [Referral.received_at >= period.start, Referral.received_at < period.end]
     if by == SourceGrouping.partner:
         where.append(Referral.referred_by_kind == "partner")
     if by in (SourceGrouping.referrer, SourceGrouping.partner):

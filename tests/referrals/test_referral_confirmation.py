@@ -47,6 +47,7 @@ def test_a_draft_waits_with_its_owner_and_no_contact_task(
     referral_id = draft(ready_db)
     read = api.get(f"/api/v1/referrals/{referral_id}").json()
     assert read["needs_confirmation"] is True and read["confirmed_at"] is None
+    assert read["received_at"] is None
     assert read["owner"]["email"] == "sam@agency.example"
     assert "Referral – Draft" in read["tags"]
     assert "priority_contact" not in tasks_of(api, referral_id)
@@ -63,6 +64,7 @@ def test_confirming_starts_the_24_hour_task_queues_the_thanks_and_counts_it(
     read = response.json()
     assert read["needs_confirmation"] is False
     assert read["confirmed_at"].startswith("2026-11-24T17:00:00")
+    assert read["received_at"] == read["confirmed_at"]
     assert "Referral – Draft" not in read["tags"] and "Referral – Thanked" in read["tags"]
     task = tasks_of(api, referral_id)["priority_contact"]
     assert task["assignee"] == "sam@agency.example"
@@ -195,3 +197,27 @@ def test_finishing_another_task_of_the_referral_changes_nothing(
     thank = tasks_of(api, referral_id)["thank_referrer"]
     assert api.post(f"/api/v1/tasks/{thank['id']}/done").status_code == 200
     assert api.get(f"/api/v1/referrals/{referral_id}").json()["status"] == "new"
+
+
+def test_a_draft_counts_as_received_in_the_week_it_is_confirmed(
+    api: TestClient, ready_db: str, dana: dict[str, Any]
+) -> None:
+    """Drafted on Tuesday of 2026-W48, confirmed on Tuesday of W49: the weekly numbers,
+    the funnel and the sources report count it received in W49, and not before."""
+
+    def received(week: str) -> tuple[int, int, int]:
+        weekly = api.get("/api/v1/reports/weekly", params={"week": week}).json()
+        span = {"2026-W48": ("2026-11-23", "2026-11-29"), "2026-W49": ("2026-11-30", "2026-12-06")}
+        first, last = span[week]
+        funnel = api.get("/api/v1/reports/funnel", params={"from": first, "to": last}).json()
+        steps = {s["step"]: s["count"] for s in funnel["steps"]}
+        sources = api.get("/api/v1/reports/sources", params={"from": first, "to": last}).json()
+        by_referrer = sum(r["received"] for r in sources["rows"])
+        return weekly["referrals_received"], steps["referrals_received"], by_referrer
+
+    referral_id = draft(ready_db)
+    assert received("2026-W48") == (0, 0, 0), "a draft is not received yet"
+    clock.pin(at("2026-12-01T16:00:00Z"))
+    assert api.post(f"/api/v1/referrals/{referral_id}/confirm").status_code == 200
+    assert received("2026-W48") == (0, 0, 0)
+    assert received("2026-W49") == (1, 1, 1)

@@ -113,6 +113,12 @@ def week(agency: Agency, monkeypatch: pytest.MonkeyPatch, twilio_double: TwilioD
         "2026-12-03T18:00:00Z",
     )
     text_in(agency, twilio_double, "+13125550202", "STOP", "SM" + "b" * 32, "2026-12-04T15:00:00Z")
+    # The reply drafted Rosa's referral; it is received when a person confirms it.
+    [drafted] = agency.api.get("/api/v1/referrals").json()
+    confirmed = agency.post(
+        f"/api/v1/referrals/{drafted['id']}/confirm", None, now="2026-12-04T16:00:00Z"
+    )
+    assert confirmed.status_code == 200, confirmed.text
     return agency
 
 
