@@ -63,11 +63,18 @@ def messages(
 
 
 def outbox(session: Session) -> list[Message]:
-    return list(
-        session.scalars(
-            select(Message).where(Message.status == MessageStatus.outbox).order_by(Message.id)
-        )
+    """Messages to clients kept in the outbox, oldest first (staff notices: see
+    :func:`staff_outbox_count`)."""
+    query = select(Message).where(Message.status == MessageStatus.outbox, Message.user_id.is_(None))
+    return list(session.scalars(query.order_by(Message.id)))
+
+
+def staff_outbox_count(session: Session) -> int:
+    """Notices to staff (tasks, digests, invitations) kept in the outbox, unsent."""
+    query = select(func.count()).where(
+        Message.status == MessageStatus.outbox, Message.user_id.is_not(None)
     )
+    return int(session.scalar(query) or 0)
 
 
 def outbox_asks(session: Session, *, channels: Collection[str]) -> list[Ask]:

@@ -75,3 +75,15 @@ def test_a_producer_is_not_offered_the_outbox_but_marks_their_ask_sent(
     )
     assert f"Ask {waiting['id']} marked sent." in marked.text
     assert agency.ask(waiting["id"])["status"] == "sent"
+
+
+def test_another_producer_sees_neither_the_message_nor_a_mark_sent_button(
+    agency: Agency, waiting: dict[str, Any]
+) -> None:
+    member(agency.url, email="pat@agency.example", role=Role.producer)
+    colleague = signed_in(agency.url, "pat@agency.example", PASSWORD)
+    page = colleague.get("/outbox").text
+    assert "Mark sent" not in page and "The outbox is empty." in page
+    refused = colleague.post(f"/asks/{waiting['id']}/mark-sent", data={"how": "by hand"})
+    assert "may not mark ask" in refused.text
+    assert agency.ask(waiting["id"])["status"] == "outbox"

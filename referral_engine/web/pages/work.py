@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import or_, select
 
 from referral_engine import clock
+from referral_engine.asks import service as asks
+from referral_engine.asks.models import Ask
 from referral_engine.delivery import outbox as outboxes
 from referral_engine.delivery import repository as delivery
 from referral_engine.delivery.providers import Providers
@@ -62,12 +64,22 @@ def outbox_waiting(session: DbSession, user: User) -> int:
 
 @router.get("/outbox", response_class=HTMLResponse)
 def outbox(request: Request, session: DbSession, done: str = "", error: str = "") -> HTMLResponse:
+    """Messages to clients kept unsent (a producer sees their own book's), each ask with
+    Mark sent for those who may; and how many notices to staff wait with them."""
     user = page_user(request, session)
+    kept = delivery.outbox(session)
+    ask_ids = {m.ask_id for m in kept if m.ask_id is not None}
+    found = {a.id: a for a in session.scalars(select(Ask).where(Ask.id.in_(ask_ids)))}
+    markable = {i for i, ask in found.items() if asks.may_mark_sent(user, ask)}
+    if user.role == Role.producer:
+        kept = [m for m in kept if m.ask_id in markable]
     return render(
         request,
         "outbox.html",
         user,
-        messages=delivery.outbox(session),
+        messages=kept,
+        markable=markable,
+        staff_waiting=delivery.staff_outbox_count(session) if manages(user) else 0,
         outbox_waiting=outbox_waiting(session, user),
         done=done,
         error=error,
