@@ -32,6 +32,7 @@ from referral_engine.referrals.schemas import (
     RecognitionRead,
     ReferralConfirm,
     ReferralCreate,
+    ReferralNoteCreate,
     ReferralRead,
     ReferralUpdate,
     RewardDecline,
@@ -239,6 +240,27 @@ def confirm_referral(
         raise _not_yours(exc) from exc
     except confirmation.AlreadyReceived as exc:
         raise Problem(409, "Already received", str(exc), kind="already-confirmed") from exc
+    return referrals.read(session, referral, timeline=True)
+
+
+@router.post("/api/v1/referrals/{referral_id}/notes", status_code=201)
+def add_referral_note(
+    referral_id: int, body: ReferralNoteCreate, user: ApiUser, session: DbSession
+) -> ReferralRead:
+    """Add a dated note to the referral's timeline in the caller's name ("left a voicemail,
+    calling back Thursday"); 1 to 5,000 characters, else 422. Answers the referral with
+    its timeline."""
+    try:
+        referrals.add_note(
+            session, referral_id=referral_id, text=body.note, user=user, now=clock.now()
+        )
+    except referrals.ReferralNotFound as exc:
+        raise _not_found(referral_id) from exc
+    except rules.InvalidReferral as exc:
+        raise _invalid(exc) from exc
+    referral = repository.get(session, referral_id)
+    if referral is None:
+        raise _not_found(referral_id)
     return referrals.read(session, referral, timeline=True)
 
 

@@ -147,6 +147,14 @@ class TimelineEntryRead(BaseModel):
     actor: str | None
 
 
+class ReferralNoteCreate(BaseModel):
+    """``POST /api/v1/referrals/{id}/notes``: a dated note for the referral's timeline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str
+
+
 class ReferralConfirm(BaseModel):
     """``POST /api/v1/referrals/{id}/confirm``: the prospect's fields to correct, if any
     (the fields sent replace the drafted ones; a null clears one)."""

@@ -221,3 +221,25 @@ def test_a_draft_counts_as_received_in_the_week_it_is_confirmed(
     assert api.post(f"/api/v1/referrals/{referral_id}/confirm").status_code == 200
     assert received("2026-W48") == (0, 0, 0)
     assert received("2026-W49") == (1, 1, 1)
+
+
+def test_a_dated_note_goes_on_the_timeline_and_a_blank_one_is_refused(
+    api: TestClient, ready_db: str, dana: dict[str, Any]
+) -> None:
+    referral_id = draft(ready_db)
+    with clock.frozen(at(CONFIRMED)):
+        added = api.post(
+            f"/api/v1/referrals/{referral_id}/notes",
+            json={"note": "Left a voicemail; calling back Thursday"},
+        )
+        blank = api.post(f"/api/v1/referrals/{referral_id}/notes", json={"note": "   "})
+        missing = api.post("/api/v1/referrals/999999/notes", json={"note": "hello"})
+    assert added.status_code == 201, added.text
+    [note] = [e for e in added.json()["timeline"] if e["kind"] == "note"]
+    assert note["detail"] == "Left a voicemail; calling back Thursday"
+    assert note["at"].startswith("2026-11-24T17:00:00")
+    assert blank.status_code == 422
+    assert blank.headers["content-type"].startswith("application/problem+json")
+    assert missing.status_code == 404
+    timeline = api.get(f"/api/v1/referrals/{referral_id}").json()["timeline"]
+    assert [e["kind"] for e in timeline].count("note") == 1
