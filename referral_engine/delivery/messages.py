@@ -49,6 +49,41 @@ def queued_or_outbox(channel: str) -> MessageStatus:
     return MessageStatus.queued if has else MessageStatus.outbox
 
 
+def queue(
+    session: Session,
+    *,
+    kind: str,
+    channel: str,
+    to: str,
+    subject: str | None,
+    body: str,
+    now: datetime,
+    client_id: int | None = None,
+    user_id: int | None = None,
+    dedupe_key: str | None = None,
+) -> Message:
+    """Store a message for the sender to send from ``now`` (queued, or kept in the
+    outbox when ``channel`` has no provider): to a client (``client_id``), a staff member
+    (``user_id``) or an address of the agency's (neither)."""
+    message = Message(
+        client_id=client_id,
+        user_id=user_id,
+        dedupe_key=dedupe_key,
+        kind=kind,
+        channel=channel,
+        to=to,
+        subject=subject,
+        body=body,
+        status=queued_or_outbox(channel),
+        attempts=0,
+        send_after=now,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
 def send_queued(url: str, *, now: datetime, providers: Providers | None = None) -> Counter[str]:
     providers = providers or Providers.from_settings(provider_settings())
     outcomes: Counter[str] = Counter()

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from referral_engine.agency.service import load_settings
 from referral_engine.contacts.models import Client
 from referral_engine.decisions import rules as decision_rules
-from referral_engine.delivery.messages import queued_or_outbox
+from referral_engine.delivery.messages import queue
 from referral_engine.delivery.models import Message
 from referral_engine.referrals import priority, privacy, repository, rules, wording
 from referral_engine.referrals.models import Partner, Referral, ReferralStatus
@@ -111,22 +111,16 @@ def _queue(
     text: wording.Text,
     now: datetime,
 ) -> Message:
-    message = Message(
-        ask_id=None,
-        client_id=client.id,
+    return queue(
+        session,
         kind=kind,
+        client_id=client.id,
         channel=channel,
         to=to,
         subject=text.subject,
         body=text.body,
-        status=queued_or_outbox(channel),
-        attempts=0,
-        send_after=now,
-        created_at=now,
+        now=now,
     )
-    session.add(message)
-    session.flush()
-    return message
 
 
 def thank(

@@ -80,26 +80,15 @@ class DigestSent:
 def queue_digest(session: Session, *, week: str, now: datetime) -> Message:
     """The week's digest as an email message to the principal, queued for the sender
     (or in the outbox when no email provider is configured)."""
-    from referral_engine.delivery.messages import queued_or_outbox
+    from referral_engine.delivery.messages import queue
 
     to = load_settings(session).agency.principal_email
     if not to:
         raise NoPrincipal("set [agency] principal_email to send the digest")
     subject, text = render_digest(session, week, now=now)
-    message = Message(
-        kind="digest",
-        channel="email",
-        to=to,
-        subject=subject,
-        body=text,
-        status=queued_or_outbox("email"),
-        attempts=0,
-        send_after=now,
-        created_at=now,
+    return queue(
+        session, kind="digest", channel="email", to=to, subject=subject, body=text, now=now
     )
-    session.add(message)
-    session.flush()
-    return message
 
 
 def send_digest(url: str, *, week: str, now: datetime) -> DigestSent:

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import load_settings
-from referral_engine.delivery.messages import queued_or_outbox
+from referral_engine.delivery.messages import queue
 from referral_engine.delivery.models import Message, MessageStatus
 from referral_engine.settings import provider_settings
 from referral_engine.users.models import Invitation, User
@@ -162,7 +162,8 @@ def _queue_email(
         f"Hello {user.name},\n\n{opening}\n\n{url}\n\n{valid} "
         f"You sign in with this address, {user.email}.\n"
     )
-    message = Message(
+    return queue(
+        session,
         kind="staff_invite" if invitation.purpose == Purpose.invite else "staff_reset",
         user_id=user.id,
         dedupe_key=_dedupe_key(invitation),
@@ -170,14 +171,8 @@ def _queue_email(
         to=user.email,
         subject=subject,
         body=body,
-        status=queued_or_outbox("email"),
-        attempts=0,
-        send_after=now,
-        created_at=now,
+        now=now,
     )
-    session.add(message)
-    session.flush()
-    return message
 
 
 def _article(word: str) -> str:

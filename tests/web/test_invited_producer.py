@@ -4,14 +4,14 @@ their own review queue, approves their ask and cannot act on a colleague's."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from referral_engine import clock
-from tests.agency import Agency, bind
+from tests.agency import Agency
 from tests.conftest import at
+from tests.team_members import two_books
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
@@ -20,31 +20,10 @@ INVITED = "2026-11-26T15:00:00Z"
 PASSWORD = "copper lantern meadow tide"
 
 
-def _two_books(agency: Agency) -> dict[str, dict[str, Any]]:
-    """Sam's client Dana and Lee's client Noor, each with an ask waiting for review."""
-    agency.feed(bind(client__sensitive=True), now=BOUND)
-    agency.feed(
-        bind(
-            id="epic-noor-bind",
-            client__external_id="C-2002",
-            client__first_name="Noor",
-            client__last_name="Haddad",
-            client__email="noor@example.com",
-            client__mobile="+13125550199",
-            client__sensitive=True,
-            policy__number="PA-2002",
-            producer={"name": "Lee Park", "email": "lee@agency.example"},
-        ),
-        now=BOUND,
-    )
-    agency.tick("2026-11-25T23:00:00Z")
-    return {a["client_name"]: a for a in agency.asks(status="pending_review")}
-
-
 def test_an_invited_producer_works_their_own_queue_and_not_a_colleagues(  # type: ignore[no-untyped-def]
     live_server, page, agency: Agency
 ) -> None:
-    asks = _two_books(agency)
+    asks = two_books(agency, bound=BOUND)
     sams, lees = asks["Dana Reyes"], asks["Noor Haddad"]
     known = {u["email"]: u for u in agency.api.get("/api/v1/users").json()}
     assert "sam@agency.example" in known, "the event's producer exists before any invitation"

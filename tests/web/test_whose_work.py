@@ -10,9 +10,10 @@ import pytest
 
 from referral_engine import clock
 from referral_engine.users.models import Role
-from tests.agency import Agency, bind
+from tests.agency import Agency
 from tests.conftest import at
 from tests.team_members import PASSWORD, member
+from tests.team_members import two_books as books
 from tests.web.test_pages import sign_in
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -23,23 +24,7 @@ REVIEWED = "2026-11-27T15:00:00Z"
 @pytest.fixture
 def two_books(agency: Agency) -> Iterator[dict[str, Any]]:
     """Two asks waiting for review: Sam's client Dana, and Lee's client Noor."""
-    agency.feed(bind(client__sensitive=True), now="2026-11-25T22:00:00Z")
-    agency.feed(
-        bind(
-            id="epic-noor-bind",
-            client__external_id="C-2002",
-            client__first_name="Noor",
-            client__last_name="Haddad",
-            client__email="noor@example.com",
-            client__mobile="+13125550199",
-            client__sensitive=True,
-            policy__number="PA-2002",
-            producer={"name": "Lee Park", "email": "lee@agency.example"},
-        ),
-        now="2026-11-25T22:00:00Z",
-    )
-    agency.tick("2026-11-25T23:00:00Z")
-    asks = {a["client_name"]: a for a in agency.asks(status="pending_review")}
+    asks = books(agency)
     tokens = {
         "sam": member(agency.url, email="sam@agency.example", role=Role.producer),
         "lee": member(agency.url, email="lee@agency.example", role=Role.producer),
