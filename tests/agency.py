@@ -43,6 +43,19 @@ def wire_providers(
         monkeypatch.setenv("REFERRAL_PUBLIC_URL", public_url)
 
 
+def wire_agency(
+    agency: Agency,
+    monkeypatch: pytest.MonkeyPatch,
+    smtp_server: SmtpServer,
+    twilio_double: TwilioDouble,
+) -> Agency:
+    """:func:`wire_providers`, and the agency's name and postal address (what an email to
+    a client needs)."""
+    wire_providers(monkeypatch, smtp_server, twilio_double)
+    agency.configure(f'[agency]\nname = "Lakeside Insurance"\npostal_address = "{POSTAL}"\n')
+    return agency
+
+
 class Agency:
     """One agency's database, fed through the CLI and read through the API."""
 

@@ -26,6 +26,8 @@ from tests.twilio_double import twilio_double  # noqa: F401 - fixtures
 
 if TYPE_CHECKING:
     from tests.agency import Agency
+    from tests.smtp_server import SmtpServer
+    from tests.twilio_double import TwilioDouble
 
 PG_SERVER = os.environ.get("REFERRAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ADMIN_TOKEN = "rk_test_admin_token_0123456789abcdef"
@@ -153,3 +155,17 @@ def agency(ready_db: str, cli: CliRunner, api: TestClient, tmp_path: Path) -> It
 
     yield Agency(ready_db, cli, api, tmp_path)
     clock.pin(None)
+
+
+@pytest.fixture
+def wired(
+    agency: Agency,
+    monkeypatch: pytest.MonkeyPatch,
+    smtp_server: SmtpServer,  # noqa: F811 - the fixture imported above
+    twilio_double: TwilioDouble,  # noqa: F811
+) -> Agency:
+    """An agency whose email goes to the suite's SMTP server and SMS to its Twilio double,
+    with a name and a postal address (what an email to a client needs)."""
+    from tests.agency import wire_agency
+
+    return wire_agency(agency, monkeypatch, smtp_server, twilio_double)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from referral_engine.users.models import Role
-from tests.agency import POSTAL, Agency, bind, rules_of, wire_providers
+from tests.agency import Agency, bind, rules_of, wire_agency
 from tests.smtp_server import SmtpServer
 from tests.team_members import member
 from tests.twilio_double import TwilioDouble
@@ -34,16 +34,6 @@ def outbox_messages(agency: Agency) -> list[dict[str, Any]]:
     return list(agency.api.get("/api/v1/messages", params={"status": "outbox"}).json())
 
 
-def wire(
-    agency: Agency,
-    monkeypatch: pytest.MonkeyPatch,
-    smtp_server: SmtpServer,
-    twilio_double: TwilioDouble,
-) -> None:
-    wire_providers(monkeypatch, smtp_server, twilio_double)
-    agency.configure(f'[agency]\nname = "Lakeside Insurance"\npostal_address = "{POSTAL}"\n')
-
-
 def test_outbox_asks_go_out_through_the_normal_sender_once_a_provider_is_set(
     agency: Agency,
     monkeypatch: pytest.MonkeyPatch,
@@ -51,7 +41,7 @@ def test_outbox_asks_go_out_through_the_normal_sender_once_a_provider_is_set(
     twilio_double: TwilioDouble,
 ) -> None:
     ask = in_outbox(agency)
-    wire(agency, monkeypatch, smtp_server, twilio_double)
+    wire_agency(agency, monkeypatch, smtp_server, twilio_double)
     answer = agency.post("/api/v1/outbox/send", None, now=RELEASED)
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"queued": 1, "expired": 0}
@@ -76,7 +66,7 @@ def test_sending_the_outbox_twice_releases_each_ask_once(
     twilio_double: TwilioDouble,
 ) -> None:
     in_outbox(agency)
-    wire(agency, monkeypatch, smtp_server, twilio_double)
+    wire_agency(agency, monkeypatch, smtp_server, twilio_double)
     agency.post("/api/v1/outbox/send", None, now=RELEASED)
     again = agency.post("/api/v1/outbox/send", None, now=RELEASED)
     assert again.json() == {"queued": 0, "expired": 0}
@@ -89,7 +79,7 @@ def test_an_outbox_ask_past_its_warmth_window_expires_instead(
     twilio_double: TwilioDouble,
 ) -> None:
     ask = in_outbox(agency)
-    wire(agency, monkeypatch, smtp_server, twilio_double)
+    wire_agency(agency, monkeypatch, smtp_server, twilio_double)
     answer = agency.post("/api/v1/outbox/send", None, now="2026-12-10T18:00:00Z")
     assert answer.json() == {"queued": 0, "expired": 1}
     expired = agency.ask(ask["id"])
@@ -141,7 +131,7 @@ def test_a_person_sends_an_outbox_ask_by_hand_and_marks_it_sent(
     assert outbox_messages(agency) == []
     sent = agency.api.get("/api/v1/messages", params={"status": "sent"}).json()
     assert [m["ask_id"] for m in sent] == [ask["id"]]
-    wire(agency, monkeypatch, smtp_server, twilio_double)
+    wire_agency(agency, monkeypatch, smtp_server, twilio_double)
     agency.post("/api/v1/outbox/send", None, now=RELEASED)
     agency.tick(NEXT_SLOT)
     assert twilio_double.messages == [], "sent by hand: never again by the sender"

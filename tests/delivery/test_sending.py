@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.agency import POSTAL, Agency, bind, wire_providers
+from tests.agency import POSTAL, Agency, bind
 from tests.smtp_server import SmtpServer
 from tests.twilio_double import TwilioDouble
 
 IMPORTED = "2026-11-25T22:00:00Z"
 DECIDED = "2026-11-25T23:00:00Z"
 DUE = "2026-12-01T16:00:00Z"  # Tuesday 10:00 in Chicago
-
-
-@pytest.fixture
-def wired(
-    agency: Agency,
-    monkeypatch: pytest.MonkeyPatch,
-    smtp_server: SmtpServer,
-    twilio_double: TwilioDouble,
-) -> Agency:
-    wire_providers(monkeypatch, smtp_server, twilio_double)
-    agency.configure(f'[agency]\nname = "Lakeside Insurance"\npostal_address = "{POSTAL}"\n')
-    return agency
 
 
 def scheduled(agency: Agency, **overrides: object) -> dict[str, object]:

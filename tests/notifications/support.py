@@ -11,16 +11,10 @@ from sqlalchemy import select
 from referral_engine.db import unit_of_work
 from referral_engine.delivery.models import Message
 from referral_engine.users.models import User
-from tests.agency import POSTAL, Agency
 
 PRODUCER = "sam@agency.example"
 PRINCIPAL = "principal@agency.example"
 SAM_MOBILE = "+13125550177"
-
-
-def wired_agency(agency: Agency) -> Agency:
-    agency.configure(f'[agency]\npostal_address = "{POSTAL}"\n')
-    return agency
 
 
 def set_person(url: str, email: str, **fields: Any) -> None:

@@ -5,32 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from referral_engine.asks.models import Ask
 from referral_engine.db import unit_of_work
-from tests.agency import PUBLIC_URL, Agency, bind, wire_providers
+from tests.agency import PUBLIC_URL, Agency, bind
 from tests.notifications.support import (
     PRODUCER,
     SAM_MOBILE,
     emails_to,
     notices,
     set_person,
-    wired_agency,
 )
 from tests.smtp_server import SmtpServer
 from tests.twilio_double import TwilioDouble
-
-
-@pytest.fixture
-def wired(
-    agency: Agency,
-    monkeypatch: pytest.MonkeyPatch,
-    smtp_server: SmtpServer,
-    twilio_double: TwilioDouble,
-) -> Agency:
-    wire_providers(monkeypatch, smtp_server, twilio_double)
-    return wired_agency(agency)
 
 
 def big_bind(number: int, occurred_at: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from referral_engine.delivery.messages import send_queued
 from referral_engine.tasks import service as tasks
 from referral_engine.tasks.models import Task
 from referral_engine.users.models import User
-from tests.agency import AGENCY_NUMBER, PUBLIC_URL, Agency, bind, wire_providers
+from tests.agency import AGENCY_NUMBER, PUBLIC_URL, Agency, bind
 from tests.conftest import at
 from tests.notifications.support import (
     PRINCIPAL,
@@ -26,7 +26,6 @@ from tests.notifications.support import (
     emails_to,
     notices,
     set_person,
-    wired_agency,
 )
 from tests.smtp_server import SmtpServer
 from tests.twilio_double import TwilioDouble
@@ -38,15 +37,9 @@ HOT = "Yes! My neighbor Maria Lopez just bought a house, 312-555-0142"
 
 
 @pytest.fixture
-def asked(
-    agency: Agency,
-    monkeypatch: pytest.MonkeyPatch,
-    smtp_server: SmtpServer,
-    twilio_double: TwilioDouble,
-) -> Agency:
+def asked(wired: Agency) -> Agency:
     """Dana was asked by text on Tuesday; Sam Ortiz is her producer."""
-    wire_providers(monkeypatch, smtp_server, twilio_double)
-    wired_agency(agency)
+    agency = wired
     agency.feed(bind(), now="2026-11-25T22:00:00Z")
     agency.tick("2026-11-25T23:00:00Z")
     agency.tick(SENT)
