@@ -9,7 +9,9 @@ does not state every required field unambiguously. Counts:
 
 - accepted-correct: read, and every labeled field read as labeled;
 - quarantined: not read (a person gets it) — whatever the label;
-- WRONG: read with a field other than labeled, or read when it should be quarantined.
+- WRONG: read with a field other than labeled, or read when it should be quarantined;
+- optional_missed (among accepted-correct): an optional field the email states (premium,
+  email, phone, client code) was left out of the event.
 
 A wrong event is worse than a quarantined one: WRONG must stay 0.
 """
@@ -61,7 +63,13 @@ def score(folder: Path) -> dict[str, Any]:
     """Counts and the per-email results for one labeled folder."""
     labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
     layouts = shipped_layouts()
-    counts = {"emails": 0, "accepted_correct": 0, "quarantined": 0, "wrong": 0}
+    counts = {
+        "emails": 0,
+        "accepted_correct": 0,
+        "quarantined": 0,
+        "wrong": 0,
+        "optional_missed": 0,
+    }
     rows = []
     for name, expected in sorted(labels.items()):
         path = next(folder.glob(f"{name}.*"))
@@ -78,8 +86,16 @@ def score(folder: Path) -> dict[str, Any]:
             diff = [
                 f"{field}: read {_value(reading.facts, field)!r}, labeled {expected.get(field)!r}"
                 for field in COMPARED
-                if _value(reading.facts, field) != expected.get(field)
+                if _value(reading.facts, field) is not None
+                and _value(reading.facts, field) != expected.get(field)
             ]
+            # An optional field the email states but the reader left out: incomplete, not wrong.
+            missed = [
+                f
+                for f in COMPARED
+                if expected.get(f) is not None and _value(reading.facts, f) is None
+            ]
+            counts["optional_missed"] += bool(missed)
         result = "wrong" if diff else "accepted_correct"
         counts[result] += 1
         rows.append({"email": name, "result": result, "reader": reading.reader, "why": diff})

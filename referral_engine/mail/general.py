@@ -6,10 +6,13 @@ The order of the questions, and what a caller may rely on:
    (:data:`LABELS`) gives a finding; "Policy # NW-1" written in a sentence counts too.
 2. The transaction comes from a labeled value, else from the subject's words, else from
    the body's ("renewal", "new business", "bound", "cancelled", …); "issued" counts
-   only when no other transaction word is there (a renewal is issued too).
+   only when no other transaction word is there (a renewal is issued too), and a
+   negated mention ("this is not a policy change") does not count.
 3. The line of business comes from a labeled value, else from the subject's words
    (mapped with :mod:`referral_engine.events.lob`); only a line we know counts.
-4. The email is accepted only when policy number, insured name, effective date, line of
+4. An email address at the sender's own domain (the carrier's service desk) and a
+   toll-free number (its call center) are not the insured's, and are not read as such.
+5. The email is accepted only when policy number, insured name, effective date, line of
    business and transaction each have exactly one value, and no optional field
    (premium, email, phone, …) has two different ones. Otherwise it is quarantined,
    with every reason.
@@ -147,6 +150,8 @@ def read_general(message: MailMessage, *, lines: dict[str, str] | None = None) -
         if name is None:
             continue
         value = typed(name, text, lines=lines)
+        if value is not None and name in ("email", "phone") and _senders_own(value, message):
+            continue
         if value is None:
             unreadable.setdefault(name, text)
         findings.add(name, value)
@@ -161,9 +166,32 @@ def read_general(message: MailMessage, *, lines: dict[str, str] | None = None) -
     return verdict("general", findings, unreadable=unreadable)
 
 
+_TOLL_FREE = re.compile(r"^(?:1)?(800|888|877|866|855|844|833)")
+
+
+def _senders_own(value: str, message: MailMessage) -> bool:
+    """The sender's own address or call center, not the insured's."""
+    if "@" in value:
+        domain = value.rpartition("@")[2]
+        own = message.sender_domain
+        return bool(own) and (
+            domain == own or own.endswith(f".{domain}") or domain.endswith(f".{own}")
+        )
+    return _TOLL_FREE.match(re.sub(r"\D", "", value)) is not None
+
+
+_NEGATED = re.compile(r"(?i)\b(?:not|no|never)\s+(?:a|an|the|any)?\s*$")
+
+
+def _said(pattern: re.Pattern[str], text: str) -> bool:
+    """The pattern occurs other than negated ("this is not a policy change")."""
+    return any(not _NEGATED.search(text[: m.start()]) for m in pattern.finditer(text))
+
+
 def transactions_in(text: str) -> list[str]:
-    """The transactions the words of ``text`` name ("issued" only if nothing else)."""
-    found = [word for word, pattern in _TRANSACTION_TEXT if pattern.search(text)]
+    """The transactions the words of ``text`` name, negated mentions left out
+    ("issued" only if nothing else)."""
+    found = [word for word, pattern in _TRANSACTION_TEXT if _said(pattern, text)]
     if not found and _ISSUED.search(text):
         found.append("new")
     return found
