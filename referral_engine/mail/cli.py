@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from referral_engine import clock
 from referral_engine.console import fail, out, state
+
+if TYPE_CHECKING:
+    from referral_engine.mail.service import MailOutcome
 
 mail_app = typer.Typer(
     help="Confirmation emails: carrier and AMS .eml files and ACORD XML into events.",
@@ -56,6 +59,30 @@ def import_mail(
             settings=settings,
             now=clock.now(),
         )
+    _print(outcomes)
+
+
+@mail_app.command("fetch")
+def fetch(
+    source: Annotated[str, typer.Option("--source", help="An email source with imap_url_env set.")],
+) -> None:
+    """Read the source's mailbox once: unseen emails become events or are quarantined."""
+    from referral_engine.mail.imap import fetch_mailbox
+    from referral_engine.mail.sources import MailSourceError
+    from referral_engine.replies.imap import MailboxError
+    from referral_engine.setup import require_schema
+
+    require_schema(state.db_url)
+    try:
+        outcomes = fetch_mailbox(state.db_url, source=source, now=clock.now())
+    except MailSourceError as exc:
+        fail(str(exc))
+    except MailboxError as exc:
+        fail(str(exc), code=1)
+    _print(outcomes)
+
+
+def _print(outcomes: list[MailOutcome]) -> None:
     counts = {"accepted": 0, "duplicate": 0, "quarantined": 0}
     for item in outcomes:
         counts[item.outcome] += 1
@@ -70,7 +97,7 @@ def import_mail(
                 soft_wrap=True,
             )
     out.print(
-        f"{len(outcomes)} file(s): [green]{counts['accepted']} accepted[/], "
+        f"{len(outcomes)} message(s): [green]{counts['accepted']} accepted[/], "
         f"{counts['duplicate']} duplicate, [yellow]{counts['quarantined']} quarantined[/]"
         + (" (a task each; see the Inputs page)" if counts["quarantined"] else "")
     )
