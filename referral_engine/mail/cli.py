@@ -62,6 +62,30 @@ def import_mail(
     _print(outcomes)
 
 
+@mail_app.command("retry")
+def retry(
+    source: Annotated[str, typer.Option("--source", help="The email source to read again.")],
+) -> None:
+    """Read the source's quarantined messages again (after adding or fixing a layout)."""
+    from referral_engine.agency.service import load_settings
+    from referral_engine.db import unit_of_work
+    from referral_engine.mail.service import retry_quarantined
+    from referral_engine.mail.sources import MailSourceError, email_source, layouts_for
+    from referral_engine.setup import require_schema
+
+    require_schema(state.db_url)
+    with unit_of_work(state.db_url) as session:
+        settings = load_settings(session)
+        try:
+            layouts = layouts_for(email_source(settings, source))
+        except MailSourceError as exc:
+            fail(str(exc))
+        outcomes = retry_quarantined(
+            session, source=source, layouts=layouts, settings=settings, now=clock.now()
+        )
+    _print(outcomes)
+
+
 @mail_app.command("fetch")
 def fetch(
     source: Annotated[str, typer.Option("--source", help="An email source with imap_url_env set.")],

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import normalize_context
 from referral_engine.contacts import service as contacts
+from referral_engine.events import repository
 from referral_engine.events.models import Outcome, RawInput
 from referral_engine.events.schemas import EventIn
 from referral_engine.events.service import RawEvent, ingest_retrying, validation_errors
@@ -290,3 +291,36 @@ def _task(session: Session, item: _Read, row: RawInput, *, source: str, now: dat
         now=now,
         assignee_id=boss.id if boss else None,
     )
+
+
+def retry_quarantined(
+    session: Session,
+    *,
+    source: str,
+    layouts: Sequence[Layout],
+    settings: AgencySettings,
+    now: datetime,
+) -> list[MailOutcome]:
+    """Read every quarantined message of ``source`` again (after a layout was added or
+    fixed). The old rows stay, marked re-processed; each message's new outcome is a new
+    input row, and one still quarantined gets no second task."""
+    rows = [
+        row
+        for row in repository.raw_inputs(
+            session, outcome=Outcome.quarantined, source=source, limit=10_000
+        )
+        if row.reprocessed_at is None and (row.mapping or "").startswith("mail:")
+    ]
+    arrivals = [_arrival_of(row) for row in reversed(rows)]
+    for row in rows:
+        row.reprocessed_at = now
+    session.flush()
+    return take_in(
+        session, arrivals=arrivals, source=source, layouts=layouts, settings=settings, now=now
+    )
+
+
+def _arrival_of(row: RawInput) -> Arrival:
+    """The message's bytes back from its kept text (see :func:`raw_text`)."""
+    _, kind, codec, *_ = (row.mapping or "mail:eml:utf-8").split(":")
+    return Arrival(row.body.encode(codec), row.file_name or f"input {row.id}", kind == "acord")

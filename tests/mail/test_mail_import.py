@@ -266,6 +266,37 @@ def test_a_layout_in_the_sources_layouts_dir_reads_its_sender(
     assert event.payload["client"]["email"] == "olivia.grant@example.com"
 
 
+def test_retry_reads_quarantined_emails_again_with_a_new_layout(
+    agency: Agency, tmp_path: Path
+) -> None:
+    email = tmp_path / "lakeshore.eml"
+    email.write_text(LAKESHORE)
+    agency.configure('[sources.carrier-mail]\nkind = "email"\n')
+    mail_import(agency, email, TUNING / "general-no-date.eml")
+    assert len(tasks(agency)) == 2
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    (layouts / "lakeshore.toml").write_text(
+        LAKESHORE_LAYOUT.replace(
+            'from_domains = ["lakeshore-underwriters.example"]',
+            'from_domains = ["lakeshore-underwriters.example"]\nsubject = "^Issued$"',
+        )
+    )
+    agency.configure(f'[sources.carrier-mail]\nkind = "email"\nlayouts_dir = "{layouts}"\n')
+    out = agency.run("mail", "retry", "--source", "carrier-mail", now="2026-11-30T18:00:00Z")
+    assert "lakeshore.eml: accepted" in out and "general-no-date.eml: quarantined" in out
+    assert "2 message(s): 1 accepted, 0 duplicate, 1 quarantined" in out
+    [event] = events(agency)
+    assert event.payload["policy"]["number"] == "LU-PA-300999"
+    assert len(tasks(agency)) == 2, "still quarantined: no second task"
+    kept = raw_inputs(agency)
+    assert sorted(r.outcome for r in kept) == ["accepted"] + ["quarantined"] * 3
+    assert sum(r.reprocessed_at is not None for r in kept) == 2
+    assert next(r for r in kept if r.outcome == "accepted").body == LAKESHORE
+    out = agency.run("mail", "retry", "--source", "carrier-mail", now="2026-11-30T19:00:00Z")
+    assert "1 message(s): 0 accepted, 0 duplicate, 1 quarantined" in out
+
+
 def test_a_broken_layout_file_is_refused_by_name(agency: Agency, tmp_path: Path) -> None:
     layouts = tmp_path / "layouts"
     layouts.mkdir()
