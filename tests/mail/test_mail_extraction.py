@@ -207,3 +207,14 @@ def test_a_forwarded_binder_is_not_read_by_its_layout_and_falls_to_quarantine() 
 def test_the_email_date_is_read_with_its_offset() -> None:
     message = read_message(email("x", "y"))
     assert message.sent_at == datetime(2026, 11, 30, 15, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"Subject: caf\xc3\xa9\r\n\r\nok\r\n", b"Subject: caf\xe9 (8-bit Latin-1)\r\n\r\nok\r\n"],
+)
+def test_a_kept_email_gives_back_its_bytes(raw: bytes) -> None:
+    from referral_engine.mail.service import raw_text
+
+    text, codec = raw_text(raw)
+    assert text.encode(codec) == raw
