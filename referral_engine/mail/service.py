@@ -8,7 +8,8 @@ may rely on:
   ``layouts_dir`` first, then the shipped ones), else by the general extractor;
   ``.xml`` files are ACORD policy transactions.
 - An email that names no client code, email or phone is matched by its policy number
-  to the one client already holding that policy; failing that it is quarantined.
+  to the one client already holding that policy under the insured's name; failing that
+  it is quarantined.
 - What is read becomes the canonical event and goes through the same ingest as every
   other input (:func:`referral_engine.events.service.ingest_retrying`), with the raw
   email kept as the input's body. Its event id is stable per message (Message-ID, else
@@ -22,7 +23,7 @@ may rely on:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,12 +32,13 @@ from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import normalize_context
 from referral_engine.contacts import service as contacts
+from referral_engine.contacts.models import Client
 from referral_engine.events import repository
+from referral_engine.events.lob import fold
 from referral_engine.events.models import Outcome, RawInput
 from referral_engine.events.schemas import EventIn
 from referral_engine.events.service import RawEvent, ingest_retrying, validation_errors
 from referral_engine.mail.acord import read_acord
-from referral_engine.mail.facts import PolicyFacts
 from referral_engine.mail.general import read_general
 from referral_engine.mail.layouts import Layout
 from referral_engine.mail.message import email_key, read_message
@@ -160,13 +162,20 @@ def _identify_clients(session: Session, reads: list[_Read]) -> None:
         facts = item.reading.facts
         assert facts is not None
         found = holders.get(facts.policy_number, [])
-        if len(found) == 1 and (found[0].external_id or found[0].email or found[0].mobile):
-            client = found[0]
-            item.reading.facts = _with_client(
-                facts, client.external_id, client.email, client.mobile
-            )
+        named = [c for c in found if _same_name(facts.insured_name, c)]
+        if len(named) == 1:
+            client = named[0]
+            if client.external_id:
+                item.reading.facts = replace(facts, client_id=client.external_id)
+            else:
+                item.reading.facts = replace(facts, email=client.email, phone=client.mobile)
             continue
-        why = "held by several clients" if len(found) > 1 else "not on file for any client"
+        if named:
+            why = f"held by {len(named)} clients of that name"
+        elif found:
+            why = "on file only for a client of another name"
+        else:
+            why = "not on file for any client"
         item.reading.reasons.append(
             f"no client code, email or phone in the message, and policy {facts.policy_number}"
             f" is {why}"
@@ -174,14 +183,14 @@ def _identify_clients(session: Session, reads: list[_Read]) -> None:
         item.reading.facts = None
 
 
-def _with_client(
-    facts: PolicyFacts, external_id: str | None, email: str | None, mobile: str | None
-) -> PolicyFacts:
-    from dataclasses import replace
-
-    if external_id:
-        return replace(facts, client_id=external_id)
-    return replace(facts, email=email, phone=mobile)
+def _same_name(insured: str, client: Client) -> bool:
+    """The insured named in the email is the client on file: the business name, or
+    the person's first and last names, all present (case and punctuation aside)."""
+    words = set(fold(insured).split())
+    if client.company and fold(client.company) == fold(insured):
+        return True
+    names = [n for n in (client.first_name, client.last_name) if n]
+    return bool(names) and all(set(fold(n).split()) <= words for n in names)
 
 
 def _document(item: _Read, *, source: str, context: dict[str, Any]) -> dict[str, Any] | None:

@@ -139,14 +139,28 @@ def test_an_email_without_contact_details_goes_to_the_client_holding_the_policy(
     assert "quarantined (no client code, email or phone in the message, and policy" in out
     assert "NWM-HO-7712035 is not on file for any client" in out
     mailroom.feed(
-        bind(id="ams-1", client__external_id="C-77", policy__number="NWM-HO-7712035"),
+        bind(id="ams-1", client__external_id="C-76", policy__number="NWM-HO-7712035"),
+        now=NOW,
+    )
+    out = mail_import(mailroom, path, now="2026-11-30T16:15:00Z")
+    assert "NWM-HO-7712035 is on file only for a client of another name" in out
+    mailroom.feed(
+        bind(
+            id="ams-2",
+            client__external_id="C-77",
+            client__first_name="Priya",
+            client__last_name="Natarajan",
+            client__email="priya@example.com",
+            client__mobile=None,
+            policy__number="NWM-HO-7712035",
+        ),
         now=NOW,
     )
     out = mail_import(mailroom, path, now="2026-11-30T16:30:00Z")
     assert "northwind-home-no-contact.eml: accepted" in out
     mail_event = next(e for e in events(mailroom) if e.source == "carrier-mail")
     assert mail_event.payload["client"]["external_id"] == "C-77"
-    ams_event = next(e for e in events(mailroom) if e.source != "carrier-mail")
+    ams_event = next(e for e in events(mailroom) if e.external_id == "ams-2")
     assert mail_event.client_id == ams_event.client_id
 
 
