@@ -164,8 +164,9 @@ _POLICY_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,38}[A-Z0-9]$")
 
 
 def policy_number(text: str) -> str | None:
-    """A policy number: letters, digits and dashes, with at least one digit."""
-    value = text.strip().strip(".,;").replace(" ", "").upper()
+    """A policy number: one word of letters, digits and dashes, with at least one digit
+    ("Homeowners HO-3" is a description, not a number)."""
+    value = text.strip().strip(".,;").upper()
     if _POLICY_NUMBER.match(value) and any(c.isdigit() for c in value):
         return value
     return None

@@ -52,10 +52,11 @@ def labeled_values(text: str) -> Iterator[tuple[str, str]]:
 
 
 def _name(text: str) -> str | None:
+    """A name: up to eight words with a letter (a sentence under a heading is not one)."""
     value = " ".join(text.split()).strip(" .,;")
-    if not value or len(value) > 200 or not any(c.isalpha() for c in value):
+    if not value or len(value.split()) > 8 or not any(c.isalpha() for c in value):
         return None
-    return value
+    return value[:200]
 
 
 def _email(text: str) -> str | None:

@@ -218,3 +218,16 @@ def test_a_kept_email_gives_back_its_bytes(raw: bytes) -> None:
 
     text, codec = raw_text(raw)
     assert text.encode(codec) == raw
+
+
+def test_a_description_is_not_a_policy_number_and_a_sentence_is_not_a_name() -> None:
+    body = (
+        "Policy Number: UC-1234567\nPolicy: Homeowners HO-3\nEffective Date: 12/01/2026\n"
+        "Coverage: Homeowners\nInsured\nThe insured must tell us of any change within 30 days.\n"
+    )
+    reading = read_general(read_message(email("New business bound", body)))
+    assert reading.facts is None
+    assert any(
+        r.startswith("insured name not readable ('The insured must") for r in reading.reasons
+    )
+    assert not any("policy number" in r for r in reading.reasons)
