@@ -296,9 +296,8 @@ def harborline() -> None:
         sender="binders@harborline.example",
         subject=f"Fwd: {subject}" if forwarded else subject,
         text=text,
-        label="quarantine"
-        if False
-        else fields(number, business, day, code, "new", premium, mail_of(contact), digits),
+        # A forwarded binder still states every field: a person reads it, so it is labeled.
+        label=fields(number, business, day, code, "new", premium, mail_of(contact), digits),
     )
 
 
