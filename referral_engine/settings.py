@@ -171,6 +171,10 @@ class RewardsSection(_Section):
 class SourceSection(_Section):
     webhook_secret: str = ""
     kind: Literal["webhook", "csv", "email", "poll"] = "webhook"
+    # email sources: the environment variable holding imaps://user:pass@host/INBOX (the
+    # URL itself is never stored), and a directory of the agency's own layout files.
+    imap_url_env: str = ""
+    layouts_dir: str = ""
 
     @field_validator("webhook_secret")
     @classmethod
