@@ -89,7 +89,7 @@ def _task(session: Session, task: Task) -> dict[str, Any]:
         "title": task.title,
         "status": str(task.status),
         "assignee": assignee.email if assignee else None,
-        "client_external_id": _external_id(session, task.client_id),
+        "client_external_id": _external_id(session, _task_client(session, task)),
         "ask_id": task.ask_id,
         "reply_id": task.reply_id,
         "referral_id": task.referral_id,
@@ -97,13 +97,23 @@ def _task(session: Session, task: Task) -> dict[str, Any]:
     }
 
 
+def _task_client(session: Session, task: Task) -> int | None:
+    """The client a task is about: its own, else its referral's referrer (a referral's
+    contact task goes in that client's order, after the referral)."""
+    if task.client_id is not None or task.referral_id is None:
+        return task.client_id
+    referral = session.get(Referral, task.referral_id)
+    return referral.referred_by_client_id if referral is not None else None
+
+
 def task_created(session: Session, task: Task, *, now: datetime) -> None:
-    emit(session, type="task.created", data=_task(session, task), client_id=task.client_id, now=now)
+    client_id = _task_client(session, task)
+    emit(session, type="task.created", data=_task(session, task), client_id=client_id, now=now)
 
 
 def task_done(session: Session, task: Task, *, now: datetime) -> None:
     data = _task(session, task) | {"done_at": instant(task.done_at), "done_by": task.done_by}
-    emit(session, type="task.done", data=data, client_id=task.client_id, now=now)
+    emit(session, type="task.done", data=data, client_id=_task_client(session, task), now=now)
 
 
 def _referral(session: Session, referral: Referral) -> dict[str, Any]:
