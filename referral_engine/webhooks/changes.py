@@ -21,7 +21,7 @@ from referral_engine.referrals.models import Referral
 from referral_engine.replies.models import Reply
 from referral_engine.tasks.models import Task
 from referral_engine.users.models import User
-from referral_engine.webhooks.service import emit, instant
+from referral_engine.webhooks.service import emit, instant, wanted
 
 
 def _external_id(session: Session, client_id: int | None) -> str | None:
@@ -42,6 +42,8 @@ def _ask(session: Session, ask: Ask) -> dict[str, Any]:
 def ask_decided(session: Session, ask: Ask, *, now: datetime, by: str | None = None) -> None:
     """An ask got its decision, or a new one (a later fact, a review, a release):
     ``status`` with the rules behind it; ``decided_by`` the person, or null (the rules)."""
+    if not wanted(session, "ask.decided"):
+        return
     data = _ask(session, ask) | {
         "scheduled_for": instant(ask.scheduled_for),
         "expires_at": instant(ask.expires_at),
@@ -53,6 +55,8 @@ def ask_decided(session: Session, ask: Ask, *, now: datetime, by: str | None = N
 
 def ask_sent(session: Session, ask: Ask, *, now: datetime, by: str | None = None) -> None:
     """An ask went out: through its provider, or by hand (``sent_by`` the person)."""
+    if not wanted(session, "ask.sent"):
+        return
     data = _ask(session, ask) | {"sent_at": instant(ask.sent_at or now), "sent_by": by}
     emit(session, type="ask.sent", data=data, client_id=ask.client_id, now=now)
 
@@ -60,6 +64,8 @@ def ask_sent(session: Session, ask: Ask, *, now: datetime, by: str | None = None
 def ask_outbox(session: Session, ask: Ask, *, to: str, now: datetime) -> None:
     """An ask is due but its channel has no provider: the draft, for the agency's own
     tool to send (then ``POST /api/v1/asks/{id}/mark-sent``)."""
+    if not wanted(session, "ask.outbox"):
+        return
     data = _ask(session, ask) | {
         "to": to,
         "draft": {"subject": ask.draft_subject, "body": ask.draft_body},
@@ -69,6 +75,8 @@ def ask_outbox(session: Session, ask: Ask, *, to: str, now: datetime) -> None:
 
 def reply_received(session: Session, reply: Reply, *, now: datetime) -> None:
     """A reply came back and was read (never its text)."""
+    if not wanted(session, "reply.received"):
+        return
     data = {
         "reply_id": reply.id,
         "ask_id": reply.ask_id,
@@ -107,11 +115,15 @@ def _task_client(session: Session, task: Task) -> int | None:
 
 
 def task_created(session: Session, task: Task, *, now: datetime) -> None:
+    if not wanted(session, "task.created"):
+        return
     client_id = _task_client(session, task)
     emit(session, type="task.created", data=_task(session, task), client_id=client_id, now=now)
 
 
 def task_done(session: Session, task: Task, *, now: datetime) -> None:
+    if not wanted(session, "task.done"):
+        return
     data = _task(session, task) | {"done_at": instant(task.done_at), "done_by": task.done_by}
     emit(session, type="task.done", data=data, client_id=_task_client(session, task), now=now)
 
@@ -145,6 +157,8 @@ def _prospect(referral: Referral) -> dict[str, Any]:
 
 def referral_created(session: Session, referral: Referral, *, now: datetime) -> None:
     """A referral was recorded (a draft from a reply has ``needs_confirmation`` true)."""
+    if not wanted(session, "referral.created"):
+        return
     data = _referral(session, referral) | {
         "prospect": _prospect(referral),
         "received_at": instant(referral.received_at),
@@ -155,6 +169,8 @@ def referral_created(session: Session, referral: Referral, *, now: datetime) -> 
 
 def referral_confirmed(session: Session, referral: Referral, *, now: datetime) -> None:
     """A person confirmed a referral drafted from a reply: it counts as received now."""
+    if not wanted(session, "referral.confirmed"):
+        return
     data = _referral(session, referral) | {
         "prospect": _prospect(referral),
         "received_at": instant(referral.received_at),
@@ -167,6 +183,8 @@ def referral_status_changed(
     session: Session, referral: Referral, *, previous: str, now: datetime
 ) -> None:
     """A referral moved (contacted, quoting, converted, not converted with a reason)."""
+    if not wanted(session, "referral.status_changed"):
+        return
     data = _referral(session, referral) | {
         "previous_status": str(previous),
         "reason": referral.reason,

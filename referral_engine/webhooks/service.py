@@ -34,6 +34,12 @@ def instant(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z")
 
 
+def wanted(session: Session, type: str) -> bool:
+    """Does any subscriber take ``type``? (Cheap: the settings are read once per
+    transaction.) Callers skip building a payload nobody wants."""
+    return any(wants(hook.events, type) for hook in load_settings(session).webhooks.values())
+
+
 def emit(
     session: Session,
     *,
