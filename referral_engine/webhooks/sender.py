@@ -73,19 +73,22 @@ def send_due(
     """Post every delivery due at ``now`` (and those each success lets go in its
     client's order); returns what happened (``webhook:delivered``, …)."""
     outcomes = recover_stale(url, now=now)
-    client = http or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+    client = http
     try:
         while True:
             with unit_of_work(url) as session:
                 found, claimed = _claim(session, now=now, limit=batch, outcomes=outcomes)
             if not found:
                 return outcomes
+            if claimed and client is None:
+                client = httpx.Client(timeout=TIMEOUT, follow_redirects=False)
             for item in claimed:
+                assert client is not None
                 answer = post(client, item)
                 with unit_of_work(url) as session:
                     outcomes[record(session, item.delivery_id, answer, now=now)] += 1
     finally:
-        if http is None:
+        if http is None and client is not None:
             client.close()
 
 
@@ -136,6 +139,10 @@ def post(client: httpx.Client, item: Outgoing) -> Answer:
     except httpx.HTTPError as exc:
         took = int((time.monotonic() - started) * 1000)
         return Answer(None, f"{type(exc).__name__}: {exc}"[:500], took)
+    except Exception as exc:  # a bad URL or a bug must not leave the delivery "sending"
+        log.exception("posting webhook %s failed unexpectedly", item.message_id)
+        took = int((time.monotonic() - started) * 1000)
+        return Answer(None, f"unexpected error: {type(exc).__name__}"[:500], took)
     took = int((time.monotonic() - started) * 1000)
     if is_success(response.status_code):
         return Answer(response.status_code, None, took)

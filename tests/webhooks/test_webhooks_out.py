@@ -14,7 +14,7 @@ from referral_engine.users.models import Role
 from tests.agency import Agency, bind
 from tests.conftest import at
 from tests.team_members import member
-from tests.webhooks.receiver import WebhookReceiver
+from tests.webhooks.receiver import SECRET, WebhookReceiver
 from tests.webhooks.support import deliveries, only_delivery, subscribe
 
 BOUND = "2026-12-01T15:00:00Z"
@@ -283,3 +283,22 @@ def test_a_bad_webhook_table_is_refused_and_nothing_is_stored(
 
     with unit_of_work(agency.url) as session:
         assert load_settings(session).webhooks == {}
+
+
+def test_a_subscriber_that_is_down_is_retried_and_its_error_recorded(agency: Agency) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on once it is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    agency.configure(
+        f'[webhooks.crm]\nurl = "http://127.0.0.1:{port}/hooks"\nsecret = "{SECRET}"\n'
+    )
+    agency.feed(bind(), now=BOUND)
+    said = agency.tick(BOUND)
+    assert "webhook:retry" in said
+    waiting = only_delivery(agency)
+    assert waiting["status"] == "retrying"
+    assert waiting["last_status_code"] is None
+    assert waiting["last_error"].startswith("ConnectError")
+    assert waiting["attempt_log"][0]["status_code"] is None
