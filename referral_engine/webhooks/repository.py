@@ -18,9 +18,12 @@ from referral_engine.webhooks.models import (
 )
 
 
-def due(session: Session, *, now: datetime, limit: int) -> Sequence[WebhookDelivery]:
+def due(
+    session: Session, *, now: datetime, limit: int, skip: set[str] | None = None
+) -> Sequence[WebhookDelivery]:
     """Deliveries due at ``now`` that their client's order lets go: none earlier for the
-    same subscriber and client still on its way (a resent one neither waits nor holds).
+    same subscriber and client still on its way (a resent one neither waits nor holds);
+    none to the subscribers in ``skip``.
 
     On PostgreSQL the rows are locked ``FOR UPDATE SKIP LOCKED``: two senders never take
     the same delivery; on SQLite the write transaction serializes senders.
@@ -51,6 +54,8 @@ def due(session: Session, *, now: datetime, limit: int) -> Sequence[WebhookDeliv
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(limit)
     )
+    if skip:
+        query = query.where(WebhookDelivery.subscriber.not_in(sorted(skip)))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
     return session.scalars(query).all()

@@ -14,7 +14,11 @@ Guarantees (docs/webhooks.md says the same):
 4. Per client and subscriber, deliveries go in the order their events happened: a
    later one is not posted while an earlier one is pending, being sent or waiting to
    be retried (a person's resend is the exception: it goes at once).
-5. A sender stopped mid-POST leaves the delivery ``sending``; after :data:`LEASE` it is
+5. A subscriber that does not answer at all (refused connection, timeout) is not tried
+   again in the same pass: its other due deliveries wait for the next pass untouched
+   (no attempt counted), so one dead subscriber costs a pass one timeout, not one per
+   delivery, and never holds up the asks.
+6. A sender stopped mid-POST leaves the delivery ``sending``; after :data:`LEASE` it is
    retried. So a subscriber may see an event twice, never zero times before it fails:
    it dedupes on ``webhook-id``.
 """
@@ -50,6 +54,9 @@ class Outgoing:
     """A claimed delivery, with all the POST needs (read before the claim commits)."""
 
     delivery_id: int
+    subscriber: str
+    # The claim started the three days (a first try, or the first after a resend).
+    starts_clock: bool
     message_id: str
     body: str
     url: str
@@ -66,6 +73,11 @@ class Answer:
     def delivered(self) -> bool:
         return self.status_code is not None and is_success(self.status_code)
 
+    @property
+    def unanswered(self) -> bool:
+        """No answer at all: the subscriber is down or unreachable."""
+        return self.status_code is None
+
 
 def send_due(
     url: str, *, now: datetime, batch: int = 20, http: httpx.Client | None = None
@@ -74,17 +86,25 @@ def send_due(
     client's order); returns what happened (``webhook:delivered``, …)."""
     outcomes = recover_stale(url, now=now)
     client = http
+    down: set[str] = set()  # subscribers that did not answer in this pass
     try:
         while True:
             with unit_of_work(url) as session:
-                found, claimed = _claim(session, now=now, limit=batch, outcomes=outcomes)
+                found, claimed = _claim(session, now=now, limit=batch, outcomes=outcomes, skip=down)
             if not found:
                 return outcomes
             if claimed and client is None:
                 client = httpx.Client(timeout=TIMEOUT, follow_redirects=False)
             for item in claimed:
                 assert client is not None
+                if item.subscriber in down:
+                    with unit_of_work(url) as session:
+                        release(session, item)
+                    outcomes["webhook:waiting_for_subscriber"] += 1
+                    continue
                 answer = post(client, item)
+                if answer.unanswered:
+                    down.add(item.subscriber)
                 with unit_of_work(url) as session:
                     outcomes[record(session, item.delivery_id, answer, now=now)] += 1
     finally:
@@ -93,12 +113,18 @@ def send_due(
 
 
 def _claim(
-    session: Session, *, now: datetime, limit: int, outcomes: Counter[str]
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    outcomes: Counter[str],
+    skip: set[str] | None = None,
 ) -> tuple[int, list[Outgoing]]:
-    """Take up to ``limit`` due deliveries: (how many were due, those to post)."""
+    """Take up to ``limit`` due deliveries, none to the ``skip`` subscribers: (how many
+    were due, those to post)."""
     hooks = load_settings(session).webhooks
     claimed: list[Outgoing] = []
-    due = repository.due(session, now=now, limit=limit)
+    due = repository.due(session, now=now, limit=limit, skip=skip or set())
     for delivery in due:
         hook = hooks.get(delivery.subscriber)
         if hook is None:
@@ -110,9 +136,20 @@ def _claim(
         delivery.status = DeliveryStatus.sending
         delivery.sending_started_at = clock.wall()
         delivery.attempts += 1
-        if delivery.give_up_at is None:
+        starts_clock = delivery.give_up_at is None
+        if starts_clock:
             delivery.give_up_at = now + GIVE_UP
-        claimed.append(Outgoing(delivery.id, event.message_id, event.body, hook.url, hook.secret))
+        claimed.append(
+            Outgoing(
+                delivery.id,
+                delivery.subscriber,
+                starts_clock,
+                event.message_id,
+                event.body,
+                hook.url,
+                hook.secret,
+            )
+        )
     session.flush()
     return len(due), claimed
 
@@ -148,6 +185,17 @@ def post(client: httpx.Client, item: Outgoing) -> Answer:
         return Answer(response.status_code, None, took)
     said = " ".join(response.text.split())[:300]
     return Answer(response.status_code, f"HTTP {response.status_code}: {said}".strip(), took)
+
+
+def release(session: Session, item: Outgoing) -> None:
+    """Hand back a claimed delivery untried, as it was (its subscriber is down this pass)."""
+    delivery = session.get(WebhookDelivery, item.delivery_id)
+    assert delivery is not None
+    delivery.attempts -= 1
+    delivery.status = DeliveryStatus.retrying if delivery.attempts else DeliveryStatus.pending
+    delivery.sending_started_at = None
+    if item.starts_clock:
+        delivery.give_up_at = None
 
 
 def record(session: Session, delivery_id: int, answer: Answer, *, now: datetime) -> str:

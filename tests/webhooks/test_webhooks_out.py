@@ -15,7 +15,7 @@ from tests.agency import Agency, bind
 from tests.conftest import at
 from tests.team_members import member
 from tests.webhooks.receiver import SECRET, WebhookReceiver
-from tests.webhooks.support import deliveries, only_delivery, subscribe
+from tests.webhooks.support import deliveries, delivery, only_delivery, subscribe
 
 BOUND = "2026-12-01T15:00:00Z"
 REFERRAL = {
@@ -285,7 +285,9 @@ def test_a_bad_webhook_table_is_refused_and_nothing_is_stored(
         assert load_settings(session).webhooks == {}
 
 
-def test_a_subscriber_that_is_down_is_retried_and_its_error_recorded(agency: Agency) -> None:
+def test_a_subscriber_that_is_down_costs_one_attempt_a_pass_and_is_retried(
+    agency: Agency,
+) -> None:
     import socket
 
     with socket.socket() as sock:  # a port nobody listens on once it is closed
@@ -295,10 +297,15 @@ def test_a_subscriber_that_is_down_is_retried_and_its_error_recorded(agency: Age
         f'[webhooks.crm]\nurl = "http://127.0.0.1:{port}/hooks"\nsecret = "{SECRET}"\n'
     )
     agency.feed(bind(), now=BOUND)
+    other = bind(id="epic-2002-bind", client__external_id="C-2002", client__mobile="+13125550177")
+    agency.feed(other, now=BOUND)
     said = agency.tick(BOUND)
-    assert "webhook:retry" in said
-    waiting = only_delivery(agency)
-    assert waiting["status"] == "retrying"
-    assert waiting["last_status_code"] is None
-    assert waiting["last_error"].startswith("ConnectError")
-    assert waiting["attempt_log"][0]["status_code"] is None
+    assert "webhook:retry: 1" in said
+    assert "webhook:waiting_for_subscriber: 1" in said
+    tried, untried = sorted(deliveries(agency), key=lambda d: -d["attempts"])
+    tried = delivery(agency, tried["id"])
+    assert (tried["status"], tried["attempts"]) == ("retrying", 1)
+    assert tried["last_status_code"] is None
+    assert tried["last_error"].startswith("ConnectError")
+    assert tried["attempt_log"][0]["status_code"] is None
+    assert (untried["status"], untried["attempts"], untried["give_up_at"]) == ("pending", 0, None)
