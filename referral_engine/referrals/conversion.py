@@ -138,6 +138,8 @@ def convert(
         now=now,
         actor=SYSTEM,
     )
+    if drafted:
+        webhooks.referral_confirmed(session, referral, now=now)
     webhooks.referral_status_changed(session, referral, previous=before, now=now)
     priority.close_contact_task(session, referral, user=None, now=now)
     if drafted:

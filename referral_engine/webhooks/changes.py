@@ -168,7 +168,8 @@ def referral_created(session: Session, referral: Referral, *, now: datetime) -> 
 
 
 def referral_confirmed(session: Session, referral: Referral, *, now: datetime) -> None:
-    """A person confirmed a referral drafted from a reply: it counts as received now."""
+    """A referral drafted from a reply was confirmed (by a person, or by the prospect's
+    bind): it counts as received now."""
     if not wanted(session, "referral.confirmed"):
         return
     data = _referral(session, referral) | {
