@@ -309,3 +309,28 @@ def test_a_subscriber_that_is_down_costs_one_attempt_a_pass_and_is_retried(
     assert tried["last_error"].startswith("ConnectError")
     assert tried["attempt_log"][0]["status_code"] is None
     assert (untried["status"], untried["attempts"], untried["give_up_at"]) == ("pending", 0, None)
+
+
+def test_an_agency_without_a_provider_sends_outbox_asks_through_its_own_tool(
+    agency: Agency, receiver: WebhookReceiver
+) -> None:
+    subscribe(agency, receiver, events='["ask.outbox", "ask.sent"]')
+    agency.feed(bind(), now="2026-11-25T22:00:00Z")
+    agency.tick("2026-11-25T23:00:00Z")
+    agency.tick("2026-12-01T16:00:00Z")  # the slot: no SMS provider, so the outbox
+    [waiting] = [r.payload for r in receiver.delivered()]
+    assert waiting is not None and waiting["type"] == "ask.outbox"
+    assert waiting["data"]["to"] == "+13125550123"
+    assert waiting["data"]["draft"]["body"] == agency.only_ask()["draft"]["body"]
+
+    # The agency's tool texted the draft, then says so.
+    ask_id = waiting["data"]["ask_id"]
+    body = {"how": "sent by our texting tool"}
+    marked = agency.post(f"/api/v1/asks/{ask_id}/mark-sent", body, now="2026-12-01T16:05:00Z")
+    assert marked.status_code == 200, marked.text
+    agency.tick("2026-12-01T16:06:00Z")
+    assert receiver.types() == ["ask.outbox", "ask.sent"]
+    sent = receiver.delivered()[1].payload
+    assert sent is not None
+    assert sent["data"]["sent_by"] == "Administrator"
+    assert sent["data"]["sent_at"] == "2026-12-01T16:05:00Z"
