@@ -68,3 +68,38 @@ def test_every_change_of_the_loop_reaches_the_subscriber_in_order(
     assert drafted["data"]["captured_via"] == "reply"
     ids = [r.webhook_id for r in receiver.received]
     assert len(ids) == len(set(ids)), "one delivery per change"
+
+
+def test_a_drafted_referral_the_prospects_bind_confirms_is_sent_confirmed_then_converted(
+    wired_agency: Agency, twilio_double: TwilioDouble, receiver: WebhookReceiver
+) -> None:
+    agency = wired_agency
+    subscribe(agency, receiver, events='["referral.*"]')
+    agency.feed(bind(), now="2026-11-25T22:00:00Z")
+    agency.tick("2026-11-25T23:00:00Z")
+    agency.tick("2026-12-01T16:00:00Z")
+    answer = text_in(agency, twilio_double, "Yes! My neighbor Jordan Lee 312-555-0199 needs auto")
+    assert answer.status_code == 200, answer.text
+    agency.tick("2026-12-01T17:31:00Z")
+    jordan = bind(
+        id="jordan-bind",
+        client__external_id="C-4004",
+        client__first_name="Jordan",
+        client__last_name="Lee",
+        client__email="jordan@example.com",
+        client__mobile="+13125550199",
+        policy__number="PA-4004",
+    )
+    agency.feed(jordan, now="2026-12-03T15:00:00Z")
+    agency.tick("2026-12-03T15:00:00Z")
+
+    events = [(r.type, r.payload["data"]["status"]) for r in receiver.delivered() if r.payload]
+    assert events == [
+        ("referral.created", "new"),
+        ("referral.confirmed", "converted"),
+        ("referral.status_changed", "converted"),
+    ]
+    converted = receiver.delivered()[-1].payload
+    assert converted is not None
+    assert converted["data"]["policy_number"] == "PA-4004"
+    assert converted["data"]["needs_confirmation"] is False
