@@ -184,7 +184,8 @@ def post(client: httpx.Client, item: Outgoing) -> Answer:
     if is_success(response.status_code):
         return Answer(response.status_code, None, took)
     said = " ".join(response.text.split())[:300]
-    return Answer(response.status_code, f"HTTP {response.status_code}: {said}".strip(), took)
+    error = f"HTTP {response.status_code}" + (f": {said}" if said else "")
+    return Answer(response.status_code, error, took)
 
 
 def release(session: Session, item: Outgoing) -> None:
