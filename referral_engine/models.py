@@ -11,6 +11,7 @@ from referral_engine.referrals.models import Referral, Reward
 from referral_engine.replies.models import Reply
 from referral_engine.tasks.models import Task
 from referral_engine.users.models import ApiToken, User
+from referral_engine.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent
 
 __all__ = [
     "Ask",
@@ -34,4 +35,7 @@ __all__ = [
     "RawInput",
     "User",
     "WebhookMessage",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
 ]

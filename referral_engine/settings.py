@@ -184,6 +184,48 @@ class SourceSection(_Section):
         return value
 
 
+class WebhookSection(_Section):
+    """``[webhooks.NAME]``: a subscriber that receives state changes as signed Standard
+    Webhooks (see :mod:`referral_engine.webhooks`)."""
+
+    url: str
+    secret: str
+    events: list[str] = Field(default_factory=lambda: ["*"])
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value.strip()
+
+    @field_validator("secret")
+    @classmethod
+    def _whsec(cls, value: str) -> str:
+        from referral_engine.webhooks.types import secret_refusal
+
+        refusal = secret_refusal(value)
+        if refusal:
+            raise ValueError(refusal)
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, value: list[str]) -> list[str]:
+        from referral_engine.webhooks.types import pattern_refusal
+
+        if not value:
+            raise ValueError('name the events to send, or ["*"] for all')
+        for pattern in value:
+            refusal = pattern_refusal(pattern)
+            if refusal:
+                raise ValueError(refusal)
+        return value
+
+
 class AgencySettings(_Section):
     """Everything a principal configures; the TOML file's shape, section by section."""
 
@@ -193,7 +235,19 @@ class AgencySettings(_Section):
     program: ProgramSection = Field(default_factory=ProgramSection)  # type: ignore[arg-type]
     rewards: RewardsSection = Field(default_factory=RewardsSection)  # type: ignore[arg-type]
     sources: dict[str, SourceSection] = Field(default_factory=dict)
+    webhooks: dict[str, WebhookSection] = Field(default_factory=dict)
     lines_of_business: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("webhooks")
+    @classmethod
+    def _subscriber_names(cls, value: dict[str, WebhookSection]) -> dict[str, WebhookSection]:
+        from referral_engine.webhooks.types import name_refusal
+
+        for name in value:
+            refusal = name_refusal(name)
+            if refusal:
+                raise ValueError(refusal)
+        return value
 
     @classmethod
     def from_toml_text(cls, text: str) -> AgencySettings:

@@ -144,11 +144,13 @@ def _poll_mailbox(url: str, now: datetime) -> Counter[str]:
 
 
 def _send(url: str, now: datetime, providers: Providers | None) -> TickReport:
-    """Due asks out through their providers, and asks a stopped sender left behind."""
+    """Due asks out through their providers, and asks a stopped sender left behind; then
+    due webhook deliveries (after the sends, so this pass's ``ask.sent`` goes too)."""
     from referral_engine.delivery.messages import recover_stale_messages, send_queued
     from referral_engine.delivery.reconcile import recover_stale
     from referral_engine.delivery.service import send_due
     from referral_engine.reports.digest import schedule_weekly_digest
+    from referral_engine.webhooks.sender import send_due as send_webhooks
 
     report = TickReport()
     with unit_of_work(url) as session:
@@ -159,6 +161,10 @@ def _send(url: str, now: datetime, providers: Providers | None) -> TickReport:
     report.outcomes.update(recover_stale_messages(url, now=now, providers=providers))
     report.outcomes.update(send_queued(url, now=now, providers=providers))
     report.ran["delivery.send_due"] += sum(report.outcomes.values())
+    webhooks = send_webhooks(url, now=now)
+    report.outcomes.update(webhooks)
+    if webhooks:
+        report.ran["webhooks.send_due"] += sum(webhooks.values())
     return report
 
 

@@ -24,6 +24,7 @@ from referral_engine.decisions.rules import Decision, Reason, Rulebook, quiet_ho
 from referral_engine.decisions.rules import window_for as _window_for
 from referral_engine.users.actor import SYSTEM, Actor
 from referral_engine.users.models import Role, User, manages
+from referral_engine.webhooks import changes as webhooks
 
 
 class AskNotFound(LookupError):
@@ -103,6 +104,7 @@ def apply_decision(
         detail=f"{cause}: {decision.status.replace('_', ' ')}{when}",
         now=now,
     )
+    webhooks.ask_decided(session, ask, now=now)
 
 
 def take_decision(ask: Ask, decision: Decision, *, now: datetime) -> None:
@@ -149,6 +151,7 @@ def set_status(
         detail=f"{status.replace('_', ' ')}",
         now=now,
     )
+    webhooks.ask_decided(session, ask, now=now)
 
 
 def open_asks(session: Session, *, client_id: int) -> list[Ask]:
@@ -267,6 +270,7 @@ def approve(
         slot = window.next_slot(now)
     record(session, ask, kind="review", status="approved", detail="approved", actor=actor, now=now)
     _schedule(session, ask, slot=slot, now=now, detail="approved")
+    webhooks.ask_decided(session, ask, now=now, by=actor.name)
     return ask
 
 
@@ -308,6 +312,7 @@ def defer(
         record(session, ask, kind="rule", rule=reason.rule, detail=reason.detail, now=now)
         ask.reasons = [*ask.reasons, reason.as_dict()]
     _schedule(session, ask, slot=slot, now=now, detail="deferred")
+    webhooks.ask_decided(session, ask, now=now, by=Actor.of(user).name)
     return ask
 
 
@@ -328,6 +333,7 @@ def decline(session: Session, ask: Ask, *, user: User, reason: str, now: datetim
         actor=Actor.of(user),
         now=now,
     )
+    webhooks.ask_decided(session, ask, now=now, by=Actor.of(user).name)
     return ask
 
 
@@ -340,6 +346,7 @@ def release_from_outbox(
     ask.reasons = [*(r for r in ask.reasons if r["rule"] != reason.rule), reason.as_dict()]
     record(session, ask, kind="rule", rule=reason.rule, detail=reason.detail, now=now)
     _schedule(session, ask, slot=slot, now=now, detail="released from the outbox")
+    webhooks.ask_decided(session, ask, now=now)
 
 
 # Asks a person may send by hand and mark sent: waiting in the outbox, or scheduled (sent
@@ -376,6 +383,7 @@ def mark_sent(session: Session, ask: Ask, *, user: User, how: str, now: datetime
         actor=Actor.of(user),
         now=now,
     )
+    webhooks.ask_sent(session, ask, now=now, by=Actor.of(user).name)
     return ask
 
 

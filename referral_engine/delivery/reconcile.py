@@ -26,6 +26,7 @@ from referral_engine.delivery.models import MessageStatus
 from referral_engine.delivery.providers import Providers
 from referral_engine.delivery.service import CARRIER_OPTED_OUT, Outgoing, record_sent
 from referral_engine.settings import provider_settings
+from referral_engine.webhooks import changes as webhooks
 
 
 def recover_stale(
@@ -100,6 +101,7 @@ def _reconcile(session: Session, ask: Ask, *, providers: Providers, now: datetim
         detail="delivery unknown",
         now=now,
     )
+    webhooks.ask_decided(session, ask, now=now)
     tasks.for_delivery_unknown(session, ask=ask, now=now)
     return "recover:delivery_unknown"
 

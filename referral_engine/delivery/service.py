@@ -43,6 +43,7 @@ from referral_engine.delivery.channels import SendFailed, Sent
 from referral_engine.delivery.models import Message, MessageStatus
 from referral_engine.delivery.providers import Providers
 from referral_engine.settings import AgencySettings, ProviderSettings, provider_settings
+from referral_engine.webhooks import changes as webhooks
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +208,7 @@ def _to_outbox(session: Session, ask: Ask, *, to: str, now: datetime) -> None:
         detail=f"no {ask.channel} provider is configured: kept in the outbox, not sent",
         now=now,
     )
+    webhooks.ask_outbox(session, ask, to=to, now=now)
 
 
 def _transmit(url: str, item: Outgoing, *, providers: Providers, now: datetime) -> str:
@@ -281,6 +283,7 @@ def record_sent(session: Session, item: Outgoing, sent: Sent, *, now: datetime) 
         detail=f"sent by {item.channel} ({sent.provider_id})",
         now=now,
     )
+    webhooks.ask_sent(session, ask, now=now)
 
 
 def _record_failure(session: Session, item: Outgoing, failure: SendFailed, *, now: datetime) -> str:

@@ -30,6 +30,7 @@ from referral_engine.tasks import service as tasks
 from referral_engine.tasks.models import Task
 from referral_engine.users.actor import Actor
 from referral_engine.users.models import User
+from referral_engine.webhooks import changes as webhooks
 
 PROSPECT_FIELDS = (
     "first_name",
@@ -127,6 +128,7 @@ def confirm(
     if corrected:
         detail += "; corrected " + ", ".join(corrected)
     record(session, referral, kind="confirmed", detail=detail, now=now, actor=actor)
+    webhooks.referral_confirmed(session, referral, now=now)
     owner = session.get(User, referral.owner_id) if referral.owner_id else None
     receive(
         session,

@@ -21,6 +21,7 @@ from referral_engine.referrals.models import Referral, ReferralStatus
 from referral_engine.referrals.rules import OPEN
 from referral_engine.referrals.timeline import record
 from referral_engine.users.actor import SYSTEM
+from referral_engine.webhooks import changes as webhooks
 
 BIND_TRANSACTIONS = (None, "new", "rewrite")
 
@@ -137,6 +138,9 @@ def convert(
         now=now,
         actor=SYSTEM,
     )
+    if drafted:
+        webhooks.referral_confirmed(session, referral, now=now)
+    webhooks.referral_status_changed(session, referral, previous=before, now=now)
     priority.close_contact_task(session, referral, user=None, now=now)
     if drafted:
         rewards.on_received(session, referral, now=now, actor=SYSTEM)

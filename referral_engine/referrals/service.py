@@ -47,6 +47,7 @@ from referral_engine.referrals.timeline import record
 from referral_engine.referrals.updates import add_note, contact_task_done, update
 from referral_engine.referrals.views import read
 from referral_engine.users.actor import SYSTEM, Actor
+from referral_engine.webhooks import changes as webhooks
 
 __all__ = [
     "ProspectFacts",
@@ -159,6 +160,7 @@ def _save_then_tag(
         [rules.NEW, rules.source_tag(source.kind, partner_kind)], referral.tags, tags
     )
     record(session, referral, kind="tagged", detail=", ".join(referral.tags), now=now, actor=actor)
+    webhooks.referral_created(session, referral, now=now)
     recognition.schedule(session, now=now)
 
 

@@ -17,6 +17,7 @@ from referral_engine.referrals.timeline import record
 from referral_engine.tasks.models import Task
 from referral_engine.users.actor import Actor
 from referral_engine.users.models import User, manages
+from referral_engine.webhooks import changes as webhooks
 
 
 def update(
@@ -140,6 +141,7 @@ def _set_status(
         now=now,
         actor=actor,
     )
+    webhooks.referral_status_changed(session, referral, previous=before, now=now)
 
 
 def _conversion_facts(

@@ -45,6 +45,7 @@ from referral_engine.replies.classify import (
 )
 from referral_engine.replies.models import Reply
 from referral_engine.tasks import service as tasks
+from referral_engine.webhooks import changes as webhooks
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,7 @@ def _store(
     )
     session.add(reply)
     session.flush()
+    webhooks.reply_received(session, reply, now=now)
     if ask is not None:
         asks.record(
             session,

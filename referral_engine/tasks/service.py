@@ -14,6 +14,7 @@ from referral_engine.jobs import service as jobs
 from referral_engine.notifications import service as notifications
 from referral_engine.tasks.models import Task, TaskStatus
 from referral_engine.users.models import MANAGERS, User
+from referral_engine.webhooks import changes as webhooks
 
 ESCALATE_TASK = "tasks.escalate_task"
 OPEN_AT = time(9)
@@ -120,6 +121,7 @@ def create(
         payload={"task_id": task.id},
     )
     notifications.task_assigned(session, task=task, now=now)
+    webhooks.task_created(session, task, now=now)
     return task
 
 
@@ -158,6 +160,7 @@ def complete(session: Session, *, task_id: int, user: User, now: datetime) -> Ta
         task.status = TaskStatus.done
         task.done_at = now
         task.done_by = user.name or user.email
+        webhooks.task_done(session, task, now=now)
     return task
 
 

@@ -19,6 +19,7 @@ from referral_engine.users.endpoints import router as users_router
 from referral_engine.web import problems
 from referral_engine.web.edge import EdgeLimits, check_integers
 from referral_engine.web.pages.views import mount_pages
+from referral_engine.webhooks.endpoints import router as webhooks_router
 
 
 def create_app(db_url: str) -> FastAPI:
@@ -43,6 +44,7 @@ def create_app(db_url: str) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(tasks_router)
     app.include_router(users_router)
+    app.include_router(webhooks_router)
     mount_pages(app)
 
     @app.get("/healthz", tags=["operations"])

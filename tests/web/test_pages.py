@@ -111,6 +111,7 @@ def test_every_link_on_the_dashboard_resolves(api: TestClient) -> None:
             "/inputs",
             "/settings",
             "/team",
+            "/webhooks",
             "/account",
             *(f"/?week=2026-W{week}" for week in (49, 48, 47, 46, 45, 44)),
         ]

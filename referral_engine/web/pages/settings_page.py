@@ -12,6 +12,8 @@ from referral_engine.web.deps import DbSession
 from referral_engine.web.pages.views import page_user, render
 
 router = APIRouter(include_in_schema=False)
+# A webhook secret as a principal sees it; saved unchanged, the stored secret stays.
+HIDDEN_SECRET = "whsec_… (hidden: only an admin sees secrets)"
 
 
 def _as_toml(settings: AgencySettings, *, reveal_secrets: bool) -> str:
@@ -35,6 +37,13 @@ def _as_toml(settings: AgencySettings, *, reveal_secrets: bool) -> str:
                 value = "whsec_… (hidden: only an admin sees secrets)"
             lines.append(f"{key} = {_toml_value(value)}")
         lines.append("")
+    for name, hook in document["webhooks"].items():
+        lines.append(f"[webhooks.{name}]")
+        for key, value in hook.items():
+            if key == "secret" and not reveal_secrets:
+                value = HIDDEN_SECRET
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
     if document["lines_of_business"]:
         lines.append("[lines_of_business]")
         for key, value in document["lines_of_business"].items():
@@ -50,6 +59,25 @@ def _toml_value(value: object) -> str:
     if isinstance(value, int | float):
         return str(value)
     return json.dumps(value)
+
+
+def _with_kept_secrets(document: str, stored: AgencySettings) -> AgencySettings:
+    """The settings in ``document``, where a webhook secret left hidden keeps the stored
+    one (a principal saves the page without ever seeing it)."""
+    import tomllib
+
+    try:
+        raw = tomllib.loads(document)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"not valid TOML: {exc}") from exc
+    for name, hook in (raw.get("webhooks") or {}).items():
+        if (
+            isinstance(hook, dict)
+            and hook.get("secret") == HIDDEN_SECRET
+            and name in stored.webhooks
+        ):
+            hook["secret"] = stored.webhooks[name].secret
+    return AgencySettings.from_mapping(raw)
 
 
 @router.get("/settings", response_class=HTMLResponse)
@@ -83,7 +111,7 @@ def settings_save(request: Request, session: DbSession, document: str = Form("")
         response.status_code = 403
         return response
     try:
-        settings = AgencySettings.from_toml_text(document)
+        settings = _with_kept_secrets(document, load_settings(session))
     except SettingsError as exc:
         response = render(
             request,

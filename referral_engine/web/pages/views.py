@@ -62,10 +62,11 @@ def begin_session(request: Request, user: User) -> None:
 
 
 def navigation_for(user: User | None) -> list[tuple[str, str]]:
-    """The main navigation: Team for a principal or an admin, Account for everyone."""
+    """The main navigation: Team and Webhooks for a principal or an admin, Account for
+    everyone."""
     if user is None:
         return NAVIGATION
-    team = [("/team", "Team")] if manages(user) else []
+    team = [("/team", "Team"), ("/webhooks", "Webhooks")] if manages(user) else []
     return [*NAVIGATION, *team, ("/account", "Account")]
 
 
@@ -146,6 +147,7 @@ def mount_pages(app: FastAPI) -> None:
         reward_pages,
         settings_page,
         team,
+        webhooks,
         work,
     )
 
@@ -178,5 +180,6 @@ def mount_pages(app: FastAPI) -> None:
         invite,
         team,
         account,
+        webhooks,
     ):
         app.include_router(module.router)
