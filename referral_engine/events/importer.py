@@ -227,12 +227,16 @@ def _again(row: RawInput, profile: Any) -> RawEvent:
         )
         raw.channel = "reprocess"
         return raw
+    # Signed (or polled) input stays so; anything else is as unsigned as when it came:
+    # re-processing an API input that named a signed source refuses it again.
     return RawEvent.from_json_text(
         row.body,
         channel="reprocess",
         source=row.source,
         file_name=row.file_name,
         line_no=row.line_no,
+        required_source=row.authenticated_as,
+        authenticated_as=row.authenticated_as,
     )
 
 

@@ -37,6 +37,8 @@ class FieldError:
 
     field: str
     reason: str
+    # The input was refused for who sent it, not for what it says (an API answers 403).
+    forbidden: bool = False
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "reason": self.reason}
@@ -56,6 +58,11 @@ class RawEvent:
     mapping: str | None = None
     # A source name the event must carry (a signed webhook's path): anything else is refused.
     required_source: str | None = None
+    # The source whose signature (or own poll) this input arrived under: only such input
+    # may name a source that has a webhook secret.
+    authenticated_as: str | None = None
+    # The sources the sender may post for (an API token's scope); None: any unsigned one.
+    allowed_sources: frozenset[str] | None = None
 
     @classmethod
     def from_json_text(cls, body: str, **kwargs: Any) -> RawEvent:
@@ -85,6 +92,11 @@ class IngestResult:
     def reason(self) -> str:
         return "; ".join(f"{e.field}: {e.reason}" for e in self.errors)
 
+    @property
+    def forbidden(self) -> bool:
+        """Refused for who sent it (a signed source's name, a token's scope)."""
+        return any(e.forbidden for e in self.errors)
+
 
 def validation_errors(exc: ValidationError) -> list[FieldError]:
     out = []
@@ -104,6 +116,9 @@ def _validate(raw: RawEvent, settings: AgencySettings) -> tuple[EventIn | None, 
     if raw.required_source and document.get("source") != raw.required_source:
         reason = f"this endpoint takes events of source {raw.required_source!r} only"
         return None, [FieldError("source", reason)]
+    refusal = sender_refusal(raw, str(document.get("source")), settings)
+    if refusal is not None:
+        return None, [refusal]
     try:
         event = EventIn.model_validate(document, context=normalize_context(settings).as_dict())
     except ValidationError as exc:
@@ -111,6 +126,30 @@ def _validate(raw: RawEvent, settings: AgencySettings) -> tuple[EventIn | None, 
         named = {e.field.split(" (", 1)[0] for e in raw.errors}
         return None, raw.errors + [e for e in validation_errors(exc) if e.field not in named]
     return (None, list(raw.errors)) if raw.errors else (event, [])
+
+
+def signed_sources(settings: AgencySettings) -> frozenset[str]:
+    """The sources that accept only signed input: those with a webhook secret."""
+    return frozenset(name for name, source in settings.sources.items() if source.webhook_secret)
+
+
+def sender_refusal(raw: RawEvent, source: str, settings: AgencySettings) -> FieldError | None:
+    """Why this sender may not post an event of ``source``, or None when it may.
+
+    A signed source owns its ids: only input verified as that source (its signed
+    webhook, its own poll) may name it, so nobody can take its ids first. A scoped token
+    posts only for the sources it names.
+    """
+    if source in signed_sources(settings) and raw.authenticated_as != source:
+        reason = (
+            f"source {source!r} accepts only signed events, through POST /hooks/events/{source}"
+        )
+        return FieldError("source", reason, forbidden=True)
+    if raw.allowed_sources is not None and source not in raw.allowed_sources:
+        allowed = ", ".join(sorted(raw.allowed_sources)) or "none"
+        reason = f"this API token may post events for these sources only: {allowed}"
+        return FieldError("source", reason, forbidden=True)
+    return None
 
 
 def ingest_retrying(
@@ -229,6 +268,7 @@ def _raw_row(raw: RawEvent, result: IngestResult, now: datetime) -> dict[str, An
         "event_key": result.event_key,
         "event_id": result.event_id if result.outcome == Outcome.accepted else None,
         "reprocessed_at": None,
+        "authenticated_as": raw.authenticated_as,
     }
 
 
