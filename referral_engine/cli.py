@@ -17,6 +17,7 @@ from referral_engine.referrals.cli import referrals_app
 from referral_engine.replies.cli import replies_app
 from referral_engine.reports.cli import report_app
 from referral_engine.settings import DEFAULT_DB_URL
+from referral_engine.sources.cli import sources_app
 from referral_engine.users.cli import users_app
 
 app = typer.Typer(
@@ -287,6 +288,7 @@ app.add_typer(replies_app, name="replies")
 app.add_typer(referrals_app, name="referrals")
 app.add_typer(consent_app, name="consent")
 app.add_typer(users_app, name="users")
+app.add_typer(sources_app, name="sources")
 
 
 def run() -> None:

@@ -129,8 +129,13 @@ def _validate(raw: RawEvent, settings: AgencySettings) -> tuple[EventIn | None, 
 
 
 def signed_sources(settings: AgencySettings) -> frozenset[str]:
-    """The sources that accept only signed input: those with a webhook secret."""
-    return frozenset(name for name, source in settings.sources.items() if source.webhook_secret)
+    """The sources that own their ids: a signed webhook source (it has a webhook secret)
+    takes only signed input, a poll source only what its own poll reads."""
+    return frozenset(
+        name
+        for name, source in settings.sources.items()
+        if source.webhook_secret or source.kind == "poll"
+    )
 
 
 def sender_refusal(raw: RawEvent, source: str, settings: AgencySettings) -> FieldError | None:
@@ -141,9 +146,11 @@ def sender_refusal(raw: RawEvent, source: str, settings: AgencySettings) -> Fiel
     posts only for the sources it names.
     """
     if source in signed_sources(settings) and raw.authenticated_as != source:
-        reason = (
-            f"source {source!r} accepts only signed events, through POST /hooks/events/{source}"
-        )
+        if settings.sources[source].kind == "poll":
+            way = "its own poll (referral sources poll)"
+        else:
+            way = f"POST /hooks/events/{source}"
+        reason = f"source {source!r} accepts only signed events, through {way}"
         return FieldError("source", reason, forbidden=True)
     if raw.allowed_sources is not None and source not in raw.allowed_sources:
         allowed = ", ".join(sorted(raw.allowed_sources)) or "none"
@@ -355,3 +362,55 @@ def record_replay(session: Session, *, raw: RawEvent, event_key: str, now: datet
     """Keep a replayed webhook message as a duplicate input (every raw input is kept)."""
     result = IngestResult(Outcome.duplicate, raw.source, event_key, None, (), raw.line_no)
     repository.insert_raw_inputs(session, [_raw_row(raw, result, now)])
+
+
+@dataclass(frozen=True)
+class SourceTally:
+    """What one source has sent: inputs by outcome, its newest success and rejection,
+    and how late its newest accepted event arrived (received minus occurred)."""
+
+    source: str
+    inputs: int
+    accepted: int
+    duplicate: int
+    rejected: int
+    last_accepted_at: datetime | None
+    last_rejected_at: datetime | None
+    last_rejection: str | None
+    lag_seconds: float | None
+
+
+def source_tallies(session: Session) -> dict[str, SourceTally]:
+    """Every source's tally, from the raw inputs kept (one grouped query, then one
+    index lookup per source)."""
+    grouped: dict[str, dict[str, tuple[int, datetime | None]]] = {}
+    for source, outcome, count, latest in repository.tallies_by_source(session):
+        grouped.setdefault(source, {})[outcome] = (count, latest)
+    tallies = {}
+    for source, by_outcome in grouped.items():
+        accepted = by_outcome.get(Outcome.accepted, (0, None))
+        rejected = by_outcome.get(Outcome.rejected, (0, None))
+        rejection = None
+        if rejected[0]:
+            row = repository.latest_input(session, source=source, outcome=Outcome.rejected)
+            rejection = row.reason if row else None
+        lag = None
+        if accepted[0]:
+            row = repository.latest_input(session, source=source, outcome=Outcome.accepted)
+            instants = (
+                repository.event_instants(session, row.event_id) if row and row.event_id else None
+            )
+            if instants:
+                lag = max((instants[1] - instants[0]).total_seconds(), 0.0)
+        tallies[source] = SourceTally(
+            source=source,
+            inputs=sum(count for count, _ in by_outcome.values()),
+            accepted=accepted[0],
+            duplicate=by_outcome.get(Outcome.duplicate, (0, None))[0],
+            rejected=rejected[0],
+            last_accepted_at=accepted[1],
+            last_rejected_at=rejected[1],
+            last_rejection=rejection,
+            lag_seconds=lag,
+        )
+    return tallies
