@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from referral_engine import clock
 from referral_engine.console import ReportFormat, fail, out, state
@@ -56,7 +57,7 @@ def list_sources(
         kind = f"{row.kind} ({row.profile})" if row.profile else row.kind
         if row.signed:
             kind += ", signed"
-        error = f"{_when(row.last_error_at)} {row.last_error}" if row.last_error else ""
+        error = f"{_when(row.last_error_at)} {escape(row.last_error)}" if row.last_error else ""
         table.add_row(
             row.name,
             kind,
@@ -106,6 +107,8 @@ def poll(
             out.print(f"  cursor: {report.cursor}", highlight=False)
         if report.error:
             failed = True
-            out.print(f"  [red]poll failed:[/] {report.error}", highlight=False, soft_wrap=True)
+            out.print(
+                f"  [red]poll failed:[/] {escape(report.error)}", highlight=False, soft_wrap=True
+            )
     if failed:
         raise typer.Exit(1)
