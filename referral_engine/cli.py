@@ -223,11 +223,14 @@ def events(
     from referral_engine.events.csv_profiles import ProfileError
     from referral_engine.events.importer import list_rejected, reprocess_rejected
     from referral_engine.setup import require_schema
+    from referral_engine.sources.reprocess import reread
 
     require_schema(state.db_url)
     if reprocess:
         try:
-            summary = reprocess_rejected(state.db_url, source=source, mapping=mapping)
+            summary = reprocess_rejected(
+                state.db_url, source=source, mapping=mapping, readers={"poll": reread}
+            )
         except ProfileError as exc:
             fail(str(exc))
         out.print(

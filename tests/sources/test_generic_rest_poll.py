@@ -168,3 +168,26 @@ def test_a_mapping_without_its_request_table_is_a_clear_error(
     out = poll(agency, expect=1)
     assert "needs a [request] table" in out
     assert crm.seen == []
+
+
+def test_a_rejected_record_is_accepted_by_reprocess_once_the_mapping_is_fixed(
+    agency: Agency, crm: Crm, waits: list[float], tmp_path: Path
+) -> None:
+    poll(agency)
+    mapping = tmp_path / "crm.toml"
+    fixed = mapping.read_text(encoding="utf-8").replace(
+        '"closed_at" = "occurred_at"', '"updated_at" = "occurred_at"'
+    )
+    mapping.write_text(fixed, encoding="utf-8")
+    crm.seen.clear()
+
+    out = agency.run("events", "--reprocess", now="2026-12-01T16:10:00Z")
+
+    assert "Re-processed 1: 1 accepted" in out
+    assert crm.seen == []  # the kept record is read again, the API is not asked
+    kept = agency.api.get("/api/v1/events", params={"source": "crm"}).json()
+    assert (kept[0]["event_id"], kept[0]["channel"], kept[0]["outcome"]) == (
+        "deal-3-won",
+        "reprocess",
+        "accepted",
+    )

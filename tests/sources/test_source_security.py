@@ -164,3 +164,26 @@ def test_reprocessing_a_signed_input_judges_its_content_not_its_sender(
         assert latest.authenticated_as == "applied-epic"
         assert "premium" in (latest.reason or "")
         assert "only signed" not in (latest.reason or "")
+
+
+def test_the_inputs_page_shows_each_sources_health(signed_epic: TestClient, ready_db: str) -> None:
+    from bs4 import BeautifulSoup
+
+    from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+
+    post_as(signed_epic, ADMIN_TOKEN, event(source="applied-epic"))  # refused: rejected
+    signed_post(signed_epic, event(source="applied-epic"), "m1")  # accepted
+    signed_post(signed_epic, event(source="applied-epic"), "m2")  # duplicate
+    signed_epic.post("/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    with clock.frozen(at("2026-12-01T16:05:00Z")):
+        page = signed_epic.get("/inputs")
+    assert page.status_code == 200
+    rows = BeautifulSoup(page.text, "html.parser").select("table.sources tbody tr")
+    cells = [[c.get_text(" ", strip=True) for c in row.select("td")] for row in rows]
+    [epic] = [c for c in cells if c[0] == "applied-epic"]
+    assert epic[1] == "webhook, signed"
+    assert epic[3:7] == ["3", "1", "1", "1"]
+    assert epic[7] == "2026-12-01 16:00"
+    assert epic[8] == "5d 18h"  # bound 11-25 15:30 Chicago (21:30 UTC), received 12-01 16:00
+    assert "only signed events" in epic[9]
+    assert "whsec_" not in page.text
