@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from referral_engine import clock
+
 
 def pause(seconds: float) -> None:
     """How a poll waits before a retry (the one place a poll spends wall-clock time)."""
@@ -58,7 +60,8 @@ class PollHttp:
     sign_in: SignIn
     # None: :func:`pause`, looked up when a wait happens.
     sleep: Callable[[float], None] | None = None
-    wall: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # A Retry-After date is the server's real time: compared with the wall clock.
+    wall: Callable[[], datetime] = clock.wall
     headers: dict[str, str] = field(default_factory=dict)
     waits: list[float] = field(default_factory=list)
     sign_ins: int = 0
