@@ -223,13 +223,17 @@ def events(
     from referral_engine.events.csv_profiles import ProfileError
     from referral_engine.events.importer import list_rejected, reprocess_rejected
     from referral_engine.setup import require_schema
+    from referral_engine.sources.native import reread_native
     from referral_engine.sources.reprocess import reread
 
     require_schema(state.db_url)
     if reprocess:
         try:
             summary = reprocess_rejected(
-                state.db_url, source=source, mapping=mapping, readers={"poll": reread}
+                state.db_url,
+                source=source,
+                mapping=mapping,
+                readers={"poll": reread, "webhook": reread_native},
             )
         except ProfileError as exc:
             fail(str(exc))

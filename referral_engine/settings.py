@@ -170,6 +170,7 @@ class RewardsSection(_Section):
 
 
 POLL_PROFILES = ("momentum", "hawksoft", "applied-epic", "generic-rest")
+WEBHOOK_PROFILES = ("ezlynx", "momentum")  # native payloads a signed webhook may carry
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
@@ -181,7 +182,8 @@ class SourceSection(_Section):
 
     webhook_secret: str = ""
     kind: Literal["webhook", "csv", "email", "poll"] = "webhook"
-    # A poll source: the shipped profile that reads its API (see docs/sources/).
+    # A poll source: the shipped profile that reads its API (see docs/sources/); a signed
+    # webhook source: the system whose own payload it sends (ezlynx, momentum).
     profile: str = ""
     base_url: str = ""  # the API's root, e.g. https://api.ams.example
     token_env: str = ""  # variable holding the API token, key, password or client secret
@@ -213,6 +215,11 @@ class SourceSection(_Section):
 
     @model_validator(mode="after")
     def _poll_needs(self) -> SourceSection:
+        if self.kind == "webhook" and self.profile not in ("", *WEBHOOK_PROFILES):
+            raise ValueError(
+                f"a webhook source's profile is one of {', '.join(WEBHOOK_PROFILES)} "
+                "(its own payload), or none (canonical events)"
+            )
         if self.kind != "poll":
             return self
         if self.profile not in POLL_PROFILES:

@@ -21,6 +21,7 @@ from referral_engine.events.models import Outcome
 from referral_engine.events.schemas import EventIn
 from referral_engine.events.webhooks import WebhookRefused, verify
 from referral_engine.settings import AgencySettings, provider_settings
+from referral_engine.sources.native import native_input
 from referral_engine.web.deps import ApiUser, DbSession, Settings, authenticate_token
 from referral_engine.web.edge import too_large
 from referral_engine.web.problems import Problem, problem_response
@@ -245,7 +246,9 @@ def _batch_item(item: Any) -> events.RawEvent:
 def post_signed_event(
     source: str, request: Request, body: RawBytes, session: DbSession, settings: Settings
 ) -> JSONResponse:
-    """Ingest one event signed with the source's Standard Webhooks secret."""
+    """Ingest one event signed with the source's Standard Webhooks secret: a canonical
+    event, or the source's own payload when its ``profile`` names one (EZLynx, Momentum);
+    a native message that is no referral moment answers ``"ignored"``."""
     configured = settings.sources.get(source)
     if configured is None or not configured.webhook_secret:
         raise Problem(
@@ -268,13 +271,27 @@ def post_signed_event(
     except WebhookRefused as exc:
         raise Problem(401, "Signature refused", str(exc), kind="bad-signature") from exc
     now = clock.now()
-    raw = events.RawEvent.from_json_text(
-        body.decode("utf-8", errors="replace"),
-        channel="webhook",
-        source=source,
-        required_source=source,
-        authenticated_as=source,
-    )
+    text = body.decode("utf-8", errors="replace")
+    if configured.profile:
+        # The source sends its own system's payload: read into the canonical event.
+        native = native_input(configured.profile, text, source=source)
+        if native is None:
+            repository.claim_webhook_message(
+                session, source=source, message_id=verified.message_id, now=now
+            )
+            return JSONResponse(
+                {"event_id": None, "status": "ignored", "reason": "not a referral moment"},
+                status_code=202,
+            )
+        raw = native
+    else:
+        raw = events.RawEvent.from_json_text(
+            text,
+            channel="webhook",
+            source=source,
+            required_source=source,
+            authenticated_as=source,
+        )
     if repository.webhook_message_seen(session, source=source, message_id=verified.message_id):
         # A replay: kept as a duplicate input, nothing else changes.
         key = str((raw.parsed or {}).get("id") or verified.message_id)
