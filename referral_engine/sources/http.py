@@ -145,6 +145,11 @@ def _retry_after(value: str | None, now: datetime) -> float | None:
     return max((when - now).total_seconds(), 0.0)
 
 
+def json_of(response: httpx.Response) -> Any:
+    """A response's JSON body, or :class:`PollFailed` naming the path."""
+    return _json(response)
+
+
 def _json(response: httpx.Response) -> Any:
     try:
         return response.json()

@@ -105,6 +105,9 @@ def poll_source(
         _run(url, name, config, settings, report, now=now, sleep=sleep, transport=transport)
     except (PollFailed, SourceConfigError, httpx.HTTPError) as exc:
         report.error = str(exc) or type(exc).__name__
+    except Exception as exc:  # a poll must never stop the worker's other work
+        log.exception("polling %s failed", name)
+        report.error = f"{type(exc).__name__}: {exc}"
     _record_outcome(url, name, report, now)
     return report
 

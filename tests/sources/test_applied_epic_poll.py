@@ -105,3 +105,28 @@ def test_the_worker_polls_each_source_every_poll_minutes(
     assert len(epic.requests_to("/auth/connect/token")) == 1
     agency.tick("2026-12-01T16:15:00Z")
     assert len(epic.requests_to("/auth/connect/token")) == 2
+
+
+def test_a_source_that_cannot_be_reached_does_not_stop_the_workers_other_work(
+    agency: Agency, waits: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.agency import bind
+    from tests.web.conftest import free_port
+
+    monkeypatch.setenv("EPIC_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("EPIC_CLIENT_SECRET", CLIENT_SECRET)
+    agency.configure(
+        "[sources.epic-api]\n"
+        'kind = "poll"\nprofile = "applied-epic"\n'
+        f'base_url = "http://127.0.0.1:{free_port()}"\n'  # nothing listens there
+        'username_env = "EPIC_CLIENT_ID"\ntoken_env = "EPIC_CLIENT_SECRET"\nmax_retries = 2\n'
+    )
+    agency.feed(bind(), now="2026-11-25T22:00:00Z")
+
+    out = agency.tick("2026-11-25T22:05:00Z")
+
+    assert "poll:epic-api:failed: 1" in out
+    assert waits == [1.0, 2.0]
+    assert len(agency.asks()) == 1  # the imported bind was decided all the same
+    listed = agency.run("sources", "list", "--format", "json", now="2026-11-25T22:06:00Z")
+    assert "POST /v1/auth/connect/token: ConnectError after 2 retries" in listed

@@ -22,12 +22,13 @@ from typing import Any
 from urllib.parse import urljoin
 
 from referral_engine.settings import SourceSection
-from referral_engine.sources.http import PollFailed, PollHttp
+from referral_engine.sources.http import PollFailed, PollHttp, json_of
 from referral_engine.sources.profiles import (
     Change,
     Credentials,
     Page,
     compact,
+    credentials,
     day,
     odata_instant,
     path_value,
@@ -47,6 +48,9 @@ class AppliedEpic:
         self.base = config.base_url.rstrip("/")
 
     def sign_in(self, http: PollHttp) -> dict[str, str]:
+        # Read again at each sign-in: a secret rotated while the service runs is used
+        # from the next 401 on.
+        self.creds = credentials(self.config)
         response = http.request(
             "POST",
             f"{self.base}/v1/auth/connect/token",
@@ -57,7 +61,8 @@ class AppliedEpic:
             },
             signed=False,
         )
-        token = response.json().get("access_token") if response.content else None
+        body = json_of(response)
+        token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise PollFailed("the token endpoint answered no access_token")
         return {"Authorization": f"Bearer {token}", "Accept": "application/hal+json"}

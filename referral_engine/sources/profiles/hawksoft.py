@@ -29,6 +29,7 @@ from referral_engine.sources.profiles import (
     Page,
     SourceConfigError,
     compact,
+    credentials,
     day,
     odata_instant,
     stamp,
@@ -68,6 +69,9 @@ class HawkSoft:
             raise SourceConfigError("a hawksoft source needs account = the agency id")
 
     def sign_in(self, http: PollHttp) -> dict[str, str]:
+        # Read again at each sign-in: a secret rotated while the service runs is used
+        # from the next 401 on.
+        self.creds = credentials(self.config)
         pair = f"{self.creds.username}:{self.creds.secret}".encode()
         return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
 

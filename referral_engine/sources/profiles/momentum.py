@@ -21,12 +21,13 @@ from datetime import datetime
 from typing import Any
 
 from referral_engine.settings import SourceSection
-from referral_engine.sources.http import PollFailed, PollHttp
+from referral_engine.sources.http import PollFailed, PollHttp, json_of
 from referral_engine.sources.profiles import (
     Change,
     Credentials,
     Page,
     compact,
+    credentials,
     day,
     odata_instant,
     stamp,
@@ -46,6 +47,9 @@ class Momentum:
         self.base = config.base_url.rstrip("/")
 
     def sign_in(self, http: PollHttp) -> dict[str, str]:
+        # Read again at each sign-in: a secret rotated while the service runs is used
+        # from the next 401 on.
+        self.creds = credentials(self.config)
         response = http.request(
             "POST",
             f"{self.base}/api/token",
@@ -56,7 +60,8 @@ class Momentum:
             },
             signed=False,
         )
-        token = response.json().get("access_token") if response.content else None
+        body = json_of(response)
+        token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise PollFailed("POST /api/token answered no access_token")
         return {"Authorization": f"Bearer {token}"}
