@@ -187,3 +187,27 @@ def test_the_inputs_page_shows_each_sources_health(signed_epic: TestClient, read
     assert epic[8] == "5d 18h"  # bound 11-25 15:30 Chicago (21:30 UTC), received 12-01 16:00
     assert "only signed events" in epic[9]
     assert "whsec_" not in page.text
+
+
+def test_the_account_page_makes_a_token_scoped_to_sources(
+    signed_epic: TestClient, ready_db: str
+) -> None:
+    from bs4 import BeautifulSoup
+
+    from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+
+    signed_epic.post("/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    with clock.frozen(at(NOW)):
+        refused = signed_epic.post(
+            "/account/tokens", data={"name": "epic", "sources": "applied-epic"}
+        )
+        assert refused.status_code == 422
+        assert "applied-epic accept only signed events" in refused.text
+        made = signed_epic.post(
+            "/account/tokens", data={"name": "zap", "sources": "zapier, hubspot"}
+        )
+    token = BeautifulSoup(made.text, "html.parser").select_one("#fresh-token").get_text()
+    rows = BeautifulSoup(made.text, "html.parser").select("table tbody tr")
+    assert any("hubspot, zapier" in row.get_text() for row in rows)
+    assert post_as(signed_epic, token, event(id="z-1", source="zapier")).status_code == 202
+    assert post_as(signed_epic, token, event(id="o-1", source="other")).status_code == 403
