@@ -103,6 +103,8 @@ def poll(
         if report.waits:
             waited = ", ".join(f"{w:g}s" for w in report.waits)
             out.print(f"  retried after waiting {waited}", highlight=False)
+        if report.note:
+            out.print(f"  [yellow]note:[/] {escape(report.note)}", highlight=False, soft_wrap=True)
         if report.cursor:
             out.print(f"  cursor: {report.cursor}", highlight=False)
         if report.error:

@@ -64,6 +64,7 @@ class PollReport:
     sign_ins: int = 0
     cursor: str | None = None
     error: str | None = None
+    note: str | None = None
     ran: bool = True
 
     @property
@@ -100,7 +101,13 @@ def poll_source(
             return PollReport(source=name, ran=False)
         state = repository.state(session, name)
         cursor = state.cursor if state else None
-    report = PollReport(source=name, since=_since(cursor, config, now), cursor=cursor)
+    since = _since(cursor, config, now)
+    report = PollReport(source=name, since=since, cursor=cursor)
+    if cursor and datetime.fromisoformat(cursor) < since:
+        report.note = (
+            f"the cursor ({cursor}) is older than max_catch_up_days: changes before "
+            f"{since.isoformat()} were not read (import them from a report)"
+        )
     try:
         _run(url, name, config, settings, report, now=now, sleep=sleep, transport=transport)
     except (PollFailed, SourceConfigError, httpx.HTTPError) as exc:

@@ -10,6 +10,7 @@ import pytest
 
 from referral_engine.sources import http as poll_http
 from tests.agency import Agency
+from tests.conftest import at
 from tests.sources.epic_standin import CLIENT_ID, CLIENT_SECRET, Epic, epic_client, line
 from tests.sources.standin import serving
 
@@ -130,3 +131,37 @@ def test_a_source_that_cannot_be_reached_does_not_stop_the_workers_other_work(
     assert len(agency.asks()) == 1  # the imported bind was decided all the same
     listed = agency.run("sources", "list", "--format", "json", now="2026-11-25T22:06:00Z")
     assert "POST /v1/auth/connect/token: ConnectError after 2 retries" in listed
+
+
+def test_two_workers_due_at_once_poll_a_source_once(
+    agency: Agency, epic: Epic, waits: list[float]
+) -> None:
+    import threading
+
+    from referral_engine.sources.poller import poll_source
+
+    reports = []
+    start = threading.Barrier(2)
+
+    def worker() -> None:
+        start.wait()
+        reports.append(poll_source(agency.url, name="epic-api", now=at(NOW), due_only=True))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(r.ran for r in reports) == [False, True]
+    assert len(epic.requests_to("/auth/connect/token")) == 1
+
+
+def test_a_cursor_older_than_the_catch_up_window_says_what_was_not_read(
+    agency: Agency, epic: Epic, waits: list[float]
+) -> None:
+    poll(agency)
+    out = poll(agency, now="2026-12-20T16:00:00Z")
+    assert "is older than max_catch_up_days: changes before 2026-12-13T16:00:00+00:00" in out
+    assert epic.requests_to("/policy/v1/lines")[-1].query["lastUpdatedOn_after"] == (
+        "2026-12-13T16:00:00Z"
+    )
