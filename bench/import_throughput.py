@@ -95,7 +95,11 @@ def run_child(mode: str, path: Path, url: str) -> dict[str, float]:
         check=True,
         capture_output=True,
         text=True,
-        env={**os.environ, "REFERRAL_ADMIN_TOKEN": "rk_bench", "REFERRAL_ADMIN_PASSWORD": "bench"},
+        env={
+            **os.environ,
+            "REFERRAL_ADMIN_TOKEN": "rk_bench",
+            "REFERRAL_ADMIN_PASSWORD": "bench admin passphrase",
+        },
     ).stdout
     return dict(json.loads(output.strip().splitlines()[-1]))
 

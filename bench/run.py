@@ -48,7 +48,10 @@ sys.path.insert(0, str(HERE))
 from import_throughput import drop_pg, generate, pg_url  # noqa: E402
 
 STEPS = ("import", "workers", "http", "reports", "rss")
-ENV = {"REFERRAL_ADMIN_TOKEN": "rk_bench_" + "x" * 24, "REFERRAL_ADMIN_PASSWORD": "bench"}
+ENV = {
+    "REFERRAL_ADMIN_TOKEN": "rk_bench_" + "x" * 24,
+    "REFERRAL_ADMIN_PASSWORD": "bench admin passphrase",
+}
 
 
 # -- children: each measurement runs in a fresh process --------------------------------

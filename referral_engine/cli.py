@@ -13,6 +13,7 @@ from referral_engine import clock
 from referral_engine.asks.cli import asks_app, templates_app
 from referral_engine.console import ReportFormat, err, fail, out, state
 from referral_engine.contacts.cli import consent_app
+from referral_engine.mail.cli import mail_app
 from referral_engine.referrals.cli import referrals_app
 from referral_engine.replies.cli import replies_app
 from referral_engine.reports.cli import report_app
@@ -296,6 +297,7 @@ app.add_typer(referrals_app, name="referrals")
 app.add_typer(consent_app, name="consent")
 app.add_typer(users_app, name="users")
 app.add_typer(sources_app, name="sources")
+app.add_typer(mail_app, name="mail")
 
 
 def run() -> None:

@@ -195,6 +195,10 @@ class SourceSection(_Section):
     page_size: int = Field(100, ge=1, le=1000)
     max_retries: int = Field(4, ge=0, le=10)  # per request, per poll (429 and 5xx)
     max_wait_seconds: float = Field(60, ge=0, le=3600)  # the longest single wait a poll makes
+    # email sources: the environment variable holding imaps://user:pass@host/INBOX (the
+    # URL itself is never stored), and a directory of the agency's own layout files.
+    imap_url_env: str = ""
+    layouts_dir: str = ""
 
     @field_validator("webhook_secret")
     @classmethod

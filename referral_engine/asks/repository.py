@@ -89,9 +89,13 @@ def entries_for_client(session: Session, *, client_id: int) -> list[tuple[AskEnt
     return [(e, a) for e, a in session.execute(query).tuples()]
 
 
-def counts_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Ask.status, func.count()).group_by(Ask.status)).tuples()
-    return {str(status): count for status, count in rows}
+def counts_by_status(session: Session, *, producer_id: int | None = None) -> dict[str, int]:
+    """Asks by status: all of them, or (``producer_id``) the ones :func:`listing` shows
+    that producer (their own and unassigned asks)."""
+    query = select(Ask.status, func.count()).group_by(Ask.status)
+    if producer_id is not None:
+        query = query.where(or_(Ask.producer_id == producer_id, Ask.producer_id.is_(None)))
+    return {str(status): count for status, count in session.execute(query).tuples()}
 
 
 def templates(session: Session) -> list[AskTemplate]:

@@ -44,6 +44,18 @@ def policies_for(
     return out
 
 
+def holders_of_policies(session: Session, *, numbers: Iterable[str]) -> dict[str, list[Client]]:
+    """The clients holding each policy number (one query per 500 numbers)."""
+    out: dict[str, list[Client]] = {}
+    for chunk in _chunks(sorted(set(numbers)), 500):
+        query = select(Policy.number, Client).join(Client, Client.id == Policy.client_id)
+        for number, client in session.execute(query.where(Policy.number.in_(chunk))):
+            holders = out.setdefault(number, [])
+            if client not in holders:
+                holders.append(client)
+    return out
+
+
 def client_by_external_id(session: Session, *, external_id: str) -> Client | None:
     return session.scalars(select(Client).where(Client.external_id == external_id)).first()
 

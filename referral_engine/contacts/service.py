@@ -70,6 +70,12 @@ def index_for(session: Session, events: Sequence[EventIn]) -> ClientIndex:
     return ClientIndex(clients)
 
 
+def policy_holders(session: Session, *, numbers: Sequence[str]) -> dict[str, list[Client]]:
+    """Who holds each of these policy numbers already (a carrier's email that names no
+    client is matched to the client the agency system told us about)."""
+    return repository.holders_of_policies(session, numbers=numbers)
+
+
 def resolve_client(
     session: Session,
     *,

@@ -79,7 +79,7 @@ def work_review_queue(
                     )
                     done["declined"] += 1
                 else:
-                    done["left waiting"] += 1
+                    done["put off to another day"] += 1
             except (asks.ReviewRefused, asks.DraftRefused):
                 done["refused"] += 1
     return done
@@ -114,7 +114,11 @@ def print_asks(console: Console, asks: dict[str, Any], reviewed: dict[str, int])
     console.print(table)
     if reviewed:
         done = ", ".join(f"{n} {what}" for what, n in sorted(reviewed.items()))
-        console.print(f"Producers worked the review queue: {done}.")
+        waiting = asks.get("pending_review", {}).get("count", 0)
+        console.print(
+            f"Producers worked the review queue: {done}; {waiting} "
+            f"ask{'' if waiting == 1 else 's'} wait in their queues now."
+        )
 
 
 def work_tasks(

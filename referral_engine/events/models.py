@@ -16,6 +16,9 @@ class Outcome(StrEnum):
     accepted = "accepted"
     duplicate = "duplicate"
     rejected = "rejected"
+    # Read but not trusted (a confirmation email no rule read unambiguously): kept for a
+    # person, who has a task; `events --reprocess` leaves it alone.
+    quarantined = "quarantined"
 
 
 class RawInput(Base):

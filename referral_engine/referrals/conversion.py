@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from referral_engine.contacts.models import Client
 from referral_engine.events.models import Event
-from referral_engine.referrals import messages, priority, repository, rules
+from referral_engine.referrals import messages, priority, repository, rewards, rules
 from referral_engine.referrals.models import Referral, ReferralStatus
 from referral_engine.referrals.rules import OPEN
 from referral_engine.referrals.timeline import record
@@ -91,9 +91,16 @@ def convert(
     session: Session, referral: Referral, *, event: Event, client: Client, now: datetime
 ) -> Referral:
     """Mark ``referral`` converted by the bind in ``event``; a disputed attribution stays
-    disputed (the credit is recorded, the dispute still needs a person)."""
+    disputed (the credit is recorded, the dispute still needs a person). A referral still
+    drafted from a reply is confirmed by the bind itself: it counts as received now and
+    gets the reward program's reward, as a confirmation would give."""
     policy: dict[str, Any] = event.payload.get("policy") or {}
     before = referral.status
+    drafted = referral.needs_confirmation
+    if drafted:
+        referral.needs_confirmation = False
+        referral.received_at = referral.received_at or now
+        referral.tags = rules.without(referral.tags, rules.DRAFT)
     referral.status = ReferralStatus.converted
     referral.reason = None
     referral.closed_at = now
@@ -109,6 +116,8 @@ def convert(
     credit = f"credited to {priority.referrer_name(referral)} ({referral.referred_by_kind})"
     if referral.disputed:
         credit += "; the attribution is disputed"
+    if drafted:
+        credit += "; the bind confirms the referral drafted from the reply"
     what = event.policy_number or "a policy"
     if event.line_of_business:
         what += f" ({event.line_of_business})"
@@ -129,4 +138,6 @@ def convert(
         actor=SYSTEM,
     )
     priority.close_contact_task(session, referral, user=None, now=now)
+    if drafted:
+        rewards.on_received(session, referral, now=now, actor=SYSTEM)
     return referral

@@ -13,6 +13,7 @@ from referral_engine.referrals.service import convert_on_bind
 from tests.conftest import at
 from tests.factories import event
 from tests.referrals.support import (
+    draft,
     new_client_event,
     patch,
     refer,
@@ -164,3 +165,25 @@ def test_a_client_is_never_their_own_referral(api: TestClient, ready_db: str) ->
     refer(api, referral_body(prospect={"first_name": "Dana", "email": "dana@example.com"}))
     document = event(id="dana-second-bind", policy__number="HO-1")
     assert run_hook(ready_db, ingest(api, document), convert_on_bind, now=BOUND) is None
+
+
+def test_a_bind_confirms_a_referral_still_drafted_from_a_reply(
+    api: TestClient, ready_db: str, dana: dict[str, Any]
+) -> None:
+    """Maria, drafted from Dana's reply and never confirmed, binds: the bind is proof
+    enough, so she counts as received then, without the draft tag."""
+    referral_id = draft(ready_db)
+    maria = new_client_event(
+        "maria-bind",
+        external_id="C-3003",
+        first_name="Maria",
+        last_name="Lopez",
+        email="maria@example.com",
+        mobile="+13125550142",
+    )
+    assert run_hook(ready_db, ingest(api, maria), convert_on_bind, now=BOUND) == referral_id
+    referral = read(api, referral_id)
+    assert referral["status"] == "converted" and referral["needs_confirmation"] is False
+    assert referral["received_at"].startswith("2026-11-30T16:00:00")
+    assert "Referral – Draft" not in referral["tags"]
+    assert "the bind confirms the referral drafted" in referral["timeline"][-1]["detail"]

@@ -81,6 +81,8 @@ def test_a_producer_sees_only_their_own_queue_and_a_principal_switches_to_all(  
     assert agency.ask(lees["id"])["status"] == "pending_review"
     page.goto(live_server.url + "/contacts")
     assert "Dana Reyes" in page.content() and "Noor Haddad" not in page.content()
+    page.goto(live_server.url + "/asks")
+    assert "pending review (1)" in page.locator("main").inner_text(), "counts of Sam's book"
     page.click("button:has-text('Sign out')")
 
     sign_in(page, live_server.url)  # the admin, acting as a principal

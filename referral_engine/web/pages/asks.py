@@ -53,7 +53,7 @@ def ask_list(
     chosen = status if status in AskStatus.__members__ else ""
     mine = whose_book(user, who)
     rows = review.listing(session, status=chosen or None, producer_id=mine, limit=200)
-    counts = repository.counts_by_status(session)
+    counts = repository.counts_by_status(session, producer_id=mine)
     return render(
         request,
         "asks.html",
