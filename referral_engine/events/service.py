@@ -374,6 +374,7 @@ class SourceTally:
     accepted: int
     duplicate: int
     rejected: int
+    quarantined: int
     last_accepted_at: datetime | None
     last_rejected_at: datetime | None
     last_rejection: str | None
@@ -408,6 +409,7 @@ def source_tallies(session: Session) -> dict[str, SourceTally]:
             accepted=accepted[0],
             duplicate=by_outcome.get(Outcome.duplicate, (0, None))[0],
             rejected=rejected[0],
+            quarantined=by_outcome.get(Outcome.quarantined, (0, None))[0],
             last_accepted_at=accepted[1],
             last_rejected_at=rejected[1],
             last_rejection=rejection,

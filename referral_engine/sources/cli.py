@@ -65,7 +65,9 @@ def list_sources(
             str(row.inputs),
             str(row.accepted),
             str(row.duplicate),
-            str(row.rejected),
+            f"{row.rejected} (+{row.quarantined} quarantined)"
+            if row.quarantined
+            else str(row.rejected),
             _when(row.last_success_at),
             lag_text(row.lag_seconds),
             error,

@@ -2,7 +2,8 @@
 
 For every configured source (and any other source name that inputs arrived under): its
 kind and profile, the environment variables that hold its credentials and whether they
-are set (never their values), inputs in / accepted / duplicate / rejected, the last
+are set (never their values), inputs in / accepted / duplicate / rejected (and
+quarantined emails), the last
 success (an accepted input or a poll that ran through), the lag (how long after it
 happened its newest accepted event arrived), the last error (a poll failure or a
 rejected input) and a polled source's cursor.
@@ -33,6 +34,7 @@ class SourceHealth:
     accepted: int
     duplicate: int
     rejected: int
+    quarantined: int
     last_success_at: datetime | None
     lag_seconds: float | None
     last_error_at: datetime | None
@@ -56,6 +58,7 @@ class SourceHealth:
             "accepted": self.accepted,
             "duplicate": self.duplicate,
             "rejected": self.rejected,
+            "quarantined": self.quarantined,
             "last_success_at": _iso(self.last_success_at),
             "lag_seconds": self.lag_seconds,
             "last_error_at": _iso(self.last_error_at),
@@ -84,7 +87,8 @@ def _health(
     tally: events.SourceTally | None,
     state: SourceState | None,
 ) -> SourceHealth:
-    env_names = [n for n in (config.username_env, config.token_env) if n] if config else []
+    named = (config.username_env, config.token_env, config.imap_url_env) if config else ()
+    env_names = [n for n in named if n]
     success = _latest(
         tally.last_accepted_at if tally else None, state.last_success_at if state else None
     )
@@ -99,6 +103,7 @@ def _health(
         accepted=tally.accepted if tally else 0,
         duplicate=tally.duplicate if tally else 0,
         rejected=tally.rejected if tally else 0,
+        quarantined=tally.quarantined if tally else 0,
         last_success_at=success,
         lag_seconds=tally.lag_seconds if tally else None,
         last_error_at=error_at,

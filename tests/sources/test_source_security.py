@@ -211,3 +211,19 @@ def test_the_account_page_makes_a_token_scoped_to_sources(
     assert any("hubspot, zapier" in row.get_text() for row in rows)
     assert post_as(signed_epic, token, event(id="z-1", source="zapier")).status_code == 202
     assert post_as(signed_epic, token, event(id="o-1", source="other")).status_code == 403
+
+
+def test_an_email_sources_health_names_its_mailbox_variable_and_counts_quarantined_mail(
+    agency: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    tuning = Path(__file__).resolve().parent.parent / "data" / "mail" / "tuning"
+    agency.configure('[sources.carrier-mail]\nkind = "email"\nimap_url_env = "CARRIER_MAIL_URL"\n')
+    files = [str(tuning / "general-two-policies.eml"), str(tuning / "northwind-auto.eml")]
+    agency.run("mail", "import", *files, "--source", "carrier-mail", now="2026-11-30T16:00:00Z")
+    listed = agency.run("sources", "list", "--format", "json", now="2026-11-30T16:05:00Z")
+    [mail] = [s for s in json.loads(listed) if s["name"] == "carrier-mail"]
+    assert mail["kind"] == "email"
+    assert mail["credentials"] == [{"env": "CARRIER_MAIL_URL", "set": False}]
+    assert (mail["inputs"], mail["accepted"], mail["quarantined"]) == (2, 1, 1)
