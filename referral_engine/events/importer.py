@@ -25,7 +25,7 @@ from referral_engine.db import unit_of_work
 from referral_engine.events import repository
 from referral_engine.events.csv_profiles import load_profile, read_rows, row_to_raw
 from referral_engine.events.models import Outcome, RawInput
-from referral_engine.events.service import IngestResult, RawEvent, ingest_retrying
+from referral_engine.events.service import FieldError, IngestResult, RawEvent, ingest_retrying
 from referral_engine.settings import AgencySettings
 
 
@@ -217,6 +217,13 @@ def reprocess_rejected(
 def _again(
     row: RawInput, profile: Any, settings: AgencySettings, readers: Mapping[str, Reader]
 ) -> RawEvent:
+    refused = [e for e in row.errors or [] if e.get("forbidden")]
+    if refused:
+        # Refused for its sender (a signed source's name, a token's scope): no fix of
+        # content or mapping changes who sent it, so it stays refused.
+        raw = RawEvent(body=row.body, channel="reprocess", source=row.source)
+        raw.errors.extend(FieldError(e["field"], e["reason"], forbidden=True) for e in refused)
+        return raw
     kind = (row.mapping or "").partition(":")[0]
     if row.mapping and kind in readers:
         return readers[kind](row, settings)

@@ -40,8 +40,11 @@ class FieldError:
     # The input was refused for who sent it, not for what it says (an API answers 403).
     forbidden: bool = False
 
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "reason": self.reason}
+    def as_dict(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {"field": self.field, "reason": self.reason}
+        if self.forbidden:
+            shown["forbidden"] = True  # kept with the input: re-processing refuses it again
+        return shown
 
 
 @dataclass

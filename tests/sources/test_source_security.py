@@ -227,3 +227,20 @@ def test_an_email_sources_health_names_its_mailbox_variable_and_counts_quarantin
     assert mail["kind"] == "email"
     assert mail["credentials"] == [{"env": "CARRIER_MAIL_URL", "set": False}]
     assert (mail["inputs"], mail["accepted"], mail["quarantined"]) == (2, 1, 1)
+
+
+def test_an_input_refused_for_its_tokens_scope_stays_refused_when_reprocessed(
+    signed_epic: TestClient, ready_db: str, cli: Any
+) -> None:
+    token = csr_token(signed_epic, sources=["zapier"])
+    refused = post_as(signed_epic, token, event(id="h-1", source="hubspot"))
+    assert refused.json()["errors"] == [
+        {
+            "field": "source",
+            "reason": "this API token may post events for these sources only: zapier",
+            "forbidden": True,
+        }
+    ]
+    code, out, _ = run_cli(cli, "--db", ready_db, "--now", NOW, "events", "--reprocess")
+    assert code == 2 and "0 accepted" in out and "1 still rejected" in out
+    assert counts(ready_db)[0] == 0
