@@ -18,6 +18,7 @@ from referral_engine.referrals.cli import referrals_app
 from referral_engine.replies.cli import replies_app
 from referral_engine.reports.cli import report_app
 from referral_engine.settings import DEFAULT_DB_URL
+from referral_engine.sources.cli import sources_app
 from referral_engine.users.cli import users_app
 
 app = typer.Typer(
@@ -223,11 +224,18 @@ def events(
     from referral_engine.events.csv_profiles import ProfileError
     from referral_engine.events.importer import list_rejected, reprocess_rejected
     from referral_engine.setup import require_schema
+    from referral_engine.sources.native import reread_native
+    from referral_engine.sources.reprocess import reread
 
     require_schema(state.db_url)
     if reprocess:
         try:
-            summary = reprocess_rejected(state.db_url, source=source, mapping=mapping)
+            summary = reprocess_rejected(
+                state.db_url,
+                source=source,
+                mapping=mapping,
+                readers={"poll": reread, "webhook": reread_native},
+            )
         except ProfileError as exc:
             fail(str(exc))
         out.print(
@@ -288,6 +296,7 @@ app.add_typer(replies_app, name="replies")
 app.add_typer(referrals_app, name="referrals")
 app.add_typer(consent_app, name="consent")
 app.add_typer(users_app, name="users")
+app.add_typer(sources_app, name="sources")
 app.add_typer(mail_app, name="mail")
 
 

@@ -9,6 +9,7 @@ from referral_engine.events.models import Event, RawInput, WebhookMessage
 from referral_engine.jobs.models import Job
 from referral_engine.referrals.models import Referral, Reward
 from referral_engine.replies.models import Reply
+from referral_engine.sources.models import SourceState
 from referral_engine.tasks.models import Task
 from referral_engine.users.models import ApiToken, User
 from referral_engine.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent
@@ -33,6 +34,7 @@ __all__ = [
     "Job",
     "Policy",
     "RawInput",
+    "SourceState",
     "User",
     "WebhookMessage",
     "WebhookAttempt",

@@ -8,6 +8,7 @@ come from the environment so that secrets stay out of the database.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import time
 from pathlib import Path
@@ -168,9 +169,32 @@ class RewardsSection(_Section):
         return self
 
 
+POLL_PROFILES = ("momentum", "hawksoft", "applied-epic", "generic-rest")
+WEBHOOK_PROFILES = ("ezlynx", "momentum")  # native payloads a signed webhook may carry
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
 class SourceSection(_Section):
+    """``[sources.NAME]``: one way events come in. A signed webhook source has a
+    ``webhook_secret``; a poll source names its ``profile``, where its API is, and the
+    environment variables that hold its credentials (never the credentials themselves:
+    nothing secret of a poll source is stored in the database or printed)."""
+
     webhook_secret: str = ""
     kind: Literal["webhook", "csv", "email", "poll"] = "webhook"
+    # A poll source: the shipped profile that reads its API (see docs/sources/); a signed
+    # webhook source: the system whose own payload it sends (ezlynx, momentum).
+    profile: str = ""
+    base_url: str = ""  # the API's root, e.g. https://api.ams.example
+    token_env: str = ""  # variable holding the API token, key, password or client secret
+    username_env: str = ""  # variable holding the user name or client id, where one is needed
+    mapping: str = ""  # generic-rest: the TOML mapping file (URL, auth, paths)
+    account: str = ""  # the agency's id at the source, where its API needs one (HawkSoft)
+    poll_minutes: int = Field(15, ge=1, le=1440)
+    max_catch_up_days: int = Field(7, ge=1, le=366)  # how far back a first or late poll reads
+    page_size: int = Field(100, ge=1, le=1000)
+    max_retries: int = Field(4, ge=0, le=10)  # per request, per poll (429 and 5xx)
+    max_wait_seconds: float = Field(60, ge=0, le=3600)  # the longest single wait a poll makes
     # email sources: the environment variable holding imaps://user:pass@host/INBOX (the
     # URL itself is never stored), and a directory of the agency's own layout files.
     imap_url_env: str = ""
@@ -182,6 +206,40 @@ class SourceSection(_Section):
         if value and not value.startswith("whsec_"):
             raise ValueError("webhook_secret must start with 'whsec_'")
         return value
+
+    @field_validator("token_env", "username_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if value and not _ENV_NAME.match(value):
+            raise ValueError(
+                f"{value[:4]}… is not an environment variable name (A-Z, 0-9, _): "
+                "name the variable that holds the credential, never the credential"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _poll_needs(self) -> SourceSection:
+        if self.kind == "webhook" and self.profile not in ("", *WEBHOOK_PROFILES):
+            raise ValueError(
+                f"a webhook source's profile is one of {', '.join(WEBHOOK_PROFILES)} "
+                "(its own payload), or none (canonical events)"
+            )
+        if self.kind != "poll":
+            return self
+        if self.profile not in POLL_PROFILES:
+            raise ValueError(f"a poll source needs profile = one of {', '.join(POLL_PROFILES)}")
+        if self.profile == "generic-rest":
+            if not self.mapping:
+                raise ValueError("a generic-rest poll source needs mapping = FILE (TOML)")
+        elif not self.base_url:
+            raise ValueError("a poll source needs base_url (the API's root URL)")
+        if self.base_url and not self.base_url.startswith(("https://", "http://")):
+            raise ValueError("base_url must be an http(s) URL")
+        if self.profile != "generic-rest" and not self.token_env:
+            raise ValueError("a poll source needs token_env (the variable holding its credential)")
+        if self.webhook_secret:
+            raise ValueError("a poll source has no webhook_secret (it is signed by its poll)")
+        return self
 
 
 class WebhookSection(_Section):

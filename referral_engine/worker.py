@@ -65,6 +65,13 @@ def run_due(
     """
     report = TickReport()
     _schedule_rounds(url, now or clock.now())
+    polled = _poll_sources(url, now or clock.now())
+    report.outcomes.update(polled)
+    report.ran["sources.poll"] += sum(
+        count for key, count in polled.items() if key.endswith((":polled", ":failed"))
+    )
+    if not report.ran["sources.poll"]:
+        del report.ran["sources.poll"]
     for _ in range(max_batches):
         at = now or clock.now()
         with unit_of_work(url) as session:
@@ -83,6 +90,13 @@ def _schedule_rounds(url: str, now: datetime) -> None:
 
     with unit_of_work(url) as session:
         schedule_round(session, now=now)
+
+
+def _poll_sources(url: str, now: datetime) -> Counter[str]:
+    """Poll sources whose ``poll_minutes`` have passed (their events are then due work)."""
+    from referral_engine.sources.poller import poll_due
+
+    return Counter(poll_due(url, now=now))
 
 
 def _run_chunk(url: str, chunk: list[jobs.DueJob], now: datetime) -> TickReport:

@@ -21,7 +21,8 @@ from referral_engine.events.models import Outcome
 from referral_engine.events.schemas import EventIn
 from referral_engine.events.webhooks import WebhookRefused, verify
 from referral_engine.settings import AgencySettings, provider_settings
-from referral_engine.web.deps import ApiUser, DbSession, Settings, authenticate
+from referral_engine.sources.native import native_input
+from referral_engine.web.deps import ApiUser, DbSession, Settings, authenticate_token
 from referral_engine.web.edge import too_large
 from referral_engine.web.problems import Problem, problem_response
 
@@ -90,6 +91,25 @@ def _too_large(
     )
 
 
+def _forbidden(result: events.IngestResult, path: str) -> JSONResponse:
+    errors = [e.as_dict() for e in result.errors]
+    return problem_response(
+        403,
+        "Not allowed for this source",
+        result.reason,
+        kind="source-forbidden",
+        instance=path,
+        errors=errors,
+        note="the raw input is kept as rejected; nothing else was stored",
+    )
+
+
+def _refused(result: events.IngestResult, path: str) -> JSONResponse:
+    if result.forbidden:
+        return _forbidden(result, path)
+    return _rejected(result, path)
+
+
 def _keep_unreadable(
     session: Session, settings: AgencySettings, *, body: str, reason: str, now: datetime
 ) -> None:
@@ -101,17 +121,20 @@ def _keep_unreadable(
 
 
 @contextmanager
-def _ingest_transaction(request: Request) -> Iterator[tuple[Session, AgencySettings]]:
+def _ingest_transaction(
+    request: Request,
+) -> Iterator[tuple[Session, AgencySettings, frozenset[str] | None]]:
     """The transaction of an ingest request, opened in the route's own thread.
 
     The token check, the settings and the insert run in one go, so the transaction
     (and on SQLite the write lock) is held only for the work itself, not across the
     hops between dependency threads and the event loop: under load those hops, not
-    the work, made the queue of concurrent writers.
+    the work, made the queue of concurrent writers. Yields the token's source scope too.
     """
     with unit_of_work(request.app.state.db_url) as session:
-        authenticate(request, session)
-        yield session, load_settings(session)
+        _, token = authenticate_token(request, session)
+        scope = frozenset(token.sources) if token.sources is not None else None
+        yield session, load_settings(session), scope
 
 
 @router.post("/api/v1/events", status_code=202, openapi_extra=_EVENT_BODY, tags=["events"])
@@ -120,14 +143,15 @@ def post_event(request: Request, body: RawBody) -> JSONResponse:
     oversize = too_large(request)
     if oversize is not None:
         reason = f"too large: {oversize:,} bytes or more"
-        with _ingest_transaction(request) as (session, settings):
+        with _ingest_transaction(request) as (session, settings, _):
             _keep_unreadable(session, settings, body=body, reason=reason, now=clock.now())
         return _too_large(oversize, request.url.path, kept=True)
     raw = events.RawEvent.from_json_text(body, channel="api", source="api")
-    with _ingest_transaction(request) as (session, settings):
+    with _ingest_transaction(request) as (session, settings, scope):
+        raw.allowed_sources = scope
         [result] = events.ingest_retrying(session, inputs=[raw], settings=settings, now=clock.now())
     if result.outcome == Outcome.rejected:
-        return _rejected(result, request.url.path)
+        return _refused(result, request.url.path)
     return _accepted(result)
 
 
@@ -173,7 +197,7 @@ def post_events_batch(request: Request, body: RawBody) -> JSONResponse:
                 )
     if refusal is not None:
         # The batch as a whole cannot be read: kept (its start) as one rejected input.
-        with _ingest_transaction(request) as (session, settings):
+        with _ingest_transaction(request) as (session, settings, _):
             _keep_unreadable(session, settings, body=body, reason=refusal, now=now)
         if oversize is not None:
             limit = provider_settings().max_batch_bytes
@@ -187,7 +211,9 @@ def post_events_batch(request: Request, body: RawBody) -> JSONResponse:
             note=KEPT_NOTE,
         )
     raws = [_batch_item(item) for item in items]
-    with _ingest_transaction(request) as (session, settings):
+    with _ingest_transaction(request) as (session, settings, scope):
+        for raw in raws:
+            raw.allowed_sources = scope
         results = events.ingest_retrying(session, inputs=raws, settings=settings, now=now)
     counts = {outcome.value: 0 for outcome in Outcome}
     answers = []
@@ -200,6 +226,8 @@ def post_events_batch(request: Request, body: RawBody) -> JSONResponse:
         }
         if result.outcome == Outcome.rejected:
             answer["errors"] = [e.as_dict() for e in result.errors]
+            if result.forbidden:
+                answer["forbidden"] = True
         answers.append(answer)
     return JSONResponse({**counts, "results": answers}, status_code=200)
 
@@ -218,7 +246,9 @@ def _batch_item(item: Any) -> events.RawEvent:
 def post_signed_event(
     source: str, request: Request, body: RawBytes, session: DbSession, settings: Settings
 ) -> JSONResponse:
-    """Ingest one event signed with the source's Standard Webhooks secret."""
+    """Ingest one event signed with the source's Standard Webhooks secret: a canonical
+    event, or the source's own payload when its ``profile`` names one (EZLynx, Momentum);
+    a native message that is no referral moment answers ``"ignored"``."""
     configured = settings.sources.get(source)
     if configured is None or not configured.webhook_secret:
         raise Problem(
@@ -241,12 +271,27 @@ def post_signed_event(
     except WebhookRefused as exc:
         raise Problem(401, "Signature refused", str(exc), kind="bad-signature") from exc
     now = clock.now()
-    raw = events.RawEvent.from_json_text(
-        body.decode("utf-8", errors="replace"),
-        channel="webhook",
-        source=source,
-        required_source=source,
-    )
+    text = body.decode("utf-8", errors="replace")
+    if configured.profile:
+        # The source sends its own system's payload: read into the canonical event.
+        native = native_input(configured.profile, text, source=source)
+        if native is None:
+            repository.claim_webhook_message(
+                session, source=source, message_id=verified.message_id, now=now
+            )
+            return JSONResponse(
+                {"event_id": None, "status": "ignored", "reason": "not a referral moment"},
+                status_code=202,
+            )
+        raw = native
+    else:
+        raw = events.RawEvent.from_json_text(
+            text,
+            channel="webhook",
+            source=source,
+            required_source=source,
+            authenticated_as=source,
+        )
     if repository.webhook_message_seen(session, source=source, message_id=verified.message_id):
         # A replay: kept as a duplicate input, nothing else changes.
         key = str((raw.parsed or {}).get("id") or verified.message_id)

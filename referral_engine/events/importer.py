@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,8 @@ from referral_engine.db import unit_of_work
 from referral_engine.events import repository
 from referral_engine.events.csv_profiles import load_profile, read_rows, row_to_raw
 from referral_engine.events.models import Outcome, RawInput
-from referral_engine.events.service import IngestResult, RawEvent, ingest_retrying
+from referral_engine.events.service import FieldError, IngestResult, RawEvent, ingest_retrying
+from referral_engine.settings import AgencySettings
 
 
 class ImportRefused(ValueError):
@@ -178,8 +179,20 @@ def list_rejected(url: str, *, source: str | None) -> list[dict[str, Any]]:
         ]
 
 
-def reprocess_rejected(url: str, *, source: str | None, mapping: str | None) -> ImportSummary:
-    """Run every rejected input again (CSV rows through ``mapping`` if given).
+# Reads a kept input again by its mapping's kind (``poll:momentum`` → ``poll``): the
+# entry point that knows those mappings passes them in (events knows only CSV profiles).
+Reader = Callable[[RawInput, AgencySettings], RawEvent]
+
+
+def reprocess_rejected(
+    url: str,
+    *,
+    source: str | None,
+    mapping: str | None,
+    readers: Mapping[str, Reader] | None = None,
+) -> ImportSummary:
+    """Run every rejected input again (CSV rows through ``mapping`` if given; inputs of a
+    mapping kind in ``readers``, such as polled records, through their reader).
 
     The old rejected rows stay as they were, marked re-processed; each run's outcome
     is a new raw-input row, so the history of what arrived and what became of it is whole.
@@ -190,7 +203,7 @@ def reprocess_rejected(url: str, *, source: str | None, mapping: str | None) -> 
         settings = load_settings(session)
         rejected = repository.rejected_inputs(session, source=source)
         now = clock.now()
-        raws = [_again(row, profile) for row in rejected]
+        raws = [_again(row, profile, settings, readers or {}) for row in rejected]
         if raws:
             summary.add(ingest_retrying(session, inputs=raws, settings=settings, now=now))
             session.execute(
@@ -201,7 +214,19 @@ def reprocess_rejected(url: str, *, source: str | None, mapping: str | None) -> 
     return summary
 
 
-def _again(row: RawInput, profile: Any) -> RawEvent:
+def _again(
+    row: RawInput, profile: Any, settings: AgencySettings, readers: Mapping[str, Reader]
+) -> RawEvent:
+    refused = [e for e in row.errors or [] if e.get("forbidden")]
+    if refused:
+        # Refused for its sender (a signed source's name, a token's scope): no fix of
+        # content or mapping changes who sent it, so it stays refused.
+        raw = RawEvent(body=row.body, channel="reprocess", source=row.source)
+        raw.errors.extend(FieldError(e["field"], e["reason"], forbidden=True) for e in refused)
+        return raw
+    kind = (row.mapping or "").partition(":")[0]
+    if row.mapping and kind in readers:
+        return readers[kind](row, settings)
     if row.mapping:
         if profile is None:
             from referral_engine.events.csv_profiles import load_profile as load
@@ -227,12 +252,16 @@ def _again(row: RawInput, profile: Any) -> RawEvent:
         )
         raw.channel = "reprocess"
         return raw
+    # Signed (or polled) input stays so; anything else is as unsigned as when it came:
+    # re-processing an API input that named a signed source refuses it again.
     return RawEvent.from_json_text(
         row.body,
         channel="reprocess",
         source=row.source,
         file_name=row.file_name,
         line_no=row.line_no,
+        required_source=row.authenticated_as,
+        authenticated_as=row.authenticated_as,
     )
 
 

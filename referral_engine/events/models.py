@@ -25,7 +25,11 @@ class RawInput(Base):
     """One input exactly as received, kept whatever became of it."""
 
     __tablename__ = "raw_inputs"
-    __table_args__ = (Index("ix_raw_inputs_outcome_received_at", "outcome", "received_at"),)
+    __table_args__ = (
+        Index("ix_raw_inputs_outcome_received_at", "outcome", "received_at"),
+        # Source health counts each source's inputs by outcome.
+        Index("ix_raw_inputs_source_outcome_received_at", "source", "outcome", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
@@ -42,6 +46,9 @@ class RawInput(Base):
     event_key: Mapped[str | None] = mapped_column(String(200))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
     reprocessed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The source whose signature (or whose own poll) this input arrived under; None for
+    # the bearer API and files. Re-processing keeps it, so a signed source's rule holds.
+    authenticated_as: Mapped[str | None] = mapped_column(String(100))
 
 
 class Event(Base):

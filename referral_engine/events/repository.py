@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy import insert as insert_statement
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -105,3 +105,30 @@ def event_by_key(session: Session, *, source: str, external_id: str) -> Event | 
     return session.scalars(
         select(Event).where(Event.source == source, Event.external_id == external_id)
     ).first()
+
+
+def tallies_by_source(session: Session) -> list[tuple[str, str, int, Any]]:
+    """(source, outcome, inputs, latest received_at) for every source and outcome."""
+    query = select(
+        RawInput.source, RawInput.outcome, func.count(), func.max(RawInput.received_at)
+    ).group_by(RawInput.source, RawInput.outcome)
+    return [(r[0], str(r[1]), int(r[2]), r[3]) for r in session.execute(query)]
+
+
+def latest_input(session: Session, *, source: str, outcome: Outcome) -> RawInput | None:
+    """The source's newest input with that outcome (an index lookup)."""
+    query = (
+        select(RawInput)
+        .where(RawInput.source == source, RawInput.outcome == outcome)
+        .order_by(RawInput.received_at.desc(), RawInput.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def event_instants(session: Session, event_id: int) -> tuple[Any, Any] | None:
+    """(occurred_at, received_at) of one event."""
+    row = session.execute(
+        select(Event.occurred_at, Event.received_at).where(Event.id == event_id)
+    ).first()
+    return (row[0], row[1]) if row else None

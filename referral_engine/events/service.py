@@ -37,9 +37,14 @@ class FieldError:
 
     field: str
     reason: str
+    # The input was refused for who sent it, not for what it says (an API answers 403).
+    forbidden: bool = False
 
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "reason": self.reason}
+    def as_dict(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {"field": self.field, "reason": self.reason}
+        if self.forbidden:
+            shown["forbidden"] = True  # kept with the input: re-processing refuses it again
+        return shown
 
 
 @dataclass
@@ -56,6 +61,11 @@ class RawEvent:
     mapping: str | None = None
     # A source name the event must carry (a signed webhook's path): anything else is refused.
     required_source: str | None = None
+    # The source whose signature (or own poll) this input arrived under: only such input
+    # may name a source that has a webhook secret.
+    authenticated_as: str | None = None
+    # The sources the sender may post for (an API token's scope); None: any unsigned one.
+    allowed_sources: frozenset[str] | None = None
 
     @classmethod
     def from_json_text(cls, body: str, **kwargs: Any) -> RawEvent:
@@ -85,6 +95,11 @@ class IngestResult:
     def reason(self) -> str:
         return "; ".join(f"{e.field}: {e.reason}" for e in self.errors)
 
+    @property
+    def forbidden(self) -> bool:
+        """Refused for who sent it (a signed source's name, a token's scope)."""
+        return any(e.forbidden for e in self.errors)
+
 
 def validation_errors(exc: ValidationError) -> list[FieldError]:
     out = []
@@ -104,6 +119,9 @@ def _validate(raw: RawEvent, settings: AgencySettings) -> tuple[EventIn | None, 
     if raw.required_source and document.get("source") != raw.required_source:
         reason = f"this endpoint takes events of source {raw.required_source!r} only"
         return None, [FieldError("source", reason)]
+    refusal = sender_refusal(raw, str(document.get("source")), settings)
+    if refusal is not None:
+        return None, [refusal]
     try:
         event = EventIn.model_validate(document, context=normalize_context(settings).as_dict())
     except ValidationError as exc:
@@ -111,6 +129,37 @@ def _validate(raw: RawEvent, settings: AgencySettings) -> tuple[EventIn | None, 
         named = {e.field.split(" (", 1)[0] for e in raw.errors}
         return None, raw.errors + [e for e in validation_errors(exc) if e.field not in named]
     return (None, list(raw.errors)) if raw.errors else (event, [])
+
+
+def signed_sources(settings: AgencySettings) -> frozenset[str]:
+    """The sources that own their ids: a signed webhook source (it has a webhook secret)
+    takes only signed input, a poll source only what its own poll reads."""
+    return frozenset(
+        name
+        for name, source in settings.sources.items()
+        if source.webhook_secret or source.kind == "poll"
+    )
+
+
+def sender_refusal(raw: RawEvent, source: str, settings: AgencySettings) -> FieldError | None:
+    """Why this sender may not post an event of ``source``, or None when it may.
+
+    A signed source owns its ids: only input verified as that source (its signed
+    webhook, its own poll) may name it, so nobody can take its ids first. A scoped token
+    posts only for the sources it names.
+    """
+    if source in signed_sources(settings) and raw.authenticated_as != source:
+        if settings.sources[source].kind == "poll":
+            way = "its own poll (referral sources poll)"
+        else:
+            way = f"POST /hooks/events/{source}"
+        reason = f"source {source!r} accepts only signed events, through {way}"
+        return FieldError("source", reason, forbidden=True)
+    if raw.allowed_sources is not None and source not in raw.allowed_sources:
+        allowed = ", ".join(sorted(raw.allowed_sources)) or "none"
+        reason = f"this API token may post events for these sources only: {allowed}"
+        return FieldError("source", reason, forbidden=True)
+    return None
 
 
 def ingest_retrying(
@@ -229,6 +278,7 @@ def _raw_row(raw: RawEvent, result: IngestResult, now: datetime) -> dict[str, An
         "event_key": result.event_key,
         "event_id": result.event_id if result.outcome == Outcome.accepted else None,
         "reprocessed_at": None,
+        "authenticated_as": raw.authenticated_as,
     }
 
 
@@ -315,3 +365,57 @@ def record_replay(session: Session, *, raw: RawEvent, event_key: str, now: datet
     """Keep a replayed webhook message as a duplicate input (every raw input is kept)."""
     result = IngestResult(Outcome.duplicate, raw.source, event_key, None, (), raw.line_no)
     repository.insert_raw_inputs(session, [_raw_row(raw, result, now)])
+
+
+@dataclass(frozen=True)
+class SourceTally:
+    """What one source has sent: inputs by outcome, its newest success and rejection,
+    and how late its newest accepted event arrived (received minus occurred)."""
+
+    source: str
+    inputs: int
+    accepted: int
+    duplicate: int
+    rejected: int
+    quarantined: int
+    last_accepted_at: datetime | None
+    last_rejected_at: datetime | None
+    last_rejection: str | None
+    lag_seconds: float | None
+
+
+def source_tallies(session: Session) -> dict[str, SourceTally]:
+    """Every source's tally, from the raw inputs kept (one grouped query, then one
+    index lookup per source)."""
+    grouped: dict[str, dict[str, tuple[int, datetime | None]]] = {}
+    for source, outcome, count, latest in repository.tallies_by_source(session):
+        grouped.setdefault(source, {})[outcome] = (count, latest)
+    tallies = {}
+    for source, by_outcome in grouped.items():
+        accepted = by_outcome.get(Outcome.accepted, (0, None))
+        rejected = by_outcome.get(Outcome.rejected, (0, None))
+        rejection = None
+        if rejected[0]:
+            row = repository.latest_input(session, source=source, outcome=Outcome.rejected)
+            rejection = row.reason if row else None
+        lag = None
+        if accepted[0]:
+            row = repository.latest_input(session, source=source, outcome=Outcome.accepted)
+            instants = (
+                repository.event_instants(session, row.event_id) if row and row.event_id else None
+            )
+            if instants:
+                lag = max((instants[1] - instants[0]).total_seconds(), 0.0)
+        tallies[source] = SourceTally(
+            source=source,
+            inputs=sum(count for count, _ in by_outcome.values()),
+            accepted=accepted[0],
+            duplicate=by_outcome.get(Outcome.duplicate, (0, None))[0],
+            rejected=rejected[0],
+            quarantined=by_outcome.get(Outcome.quarantined, (0, None))[0],
+            last_accepted_at=accepted[1],
+            last_rejected_at=rejected[1],
+            last_rejection=rejection,
+            lag_seconds=lag,
+        )
+    return tallies

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Response
 from sqlalchemy.orm import Session
 
 from referral_engine import clock
+from referral_engine.events.service import signed_sources
 from referral_engine.users import people, service
 from referral_engine.users.invitations import IssuedLink
 from referral_engine.users.models import User, manages
@@ -143,14 +144,29 @@ def mint_token(
     user_id: int,
     actor: ApiUser,
     session: DbSession,
+    settings: Settings,
     body: TokenCreate = Body(default_factory=TokenCreate),
 ) -> dict[str, Any]:
-    """A new token that acts as this user: ``token`` is shown in this answer only."""
+    """A new token that acts as this user: ``token`` is shown in this answer only.
+    ``sources`` limits the events it may post to those sources (null: any source
+    without a webhook secret; a signed source accepts no token at all)."""
     user = _person(session, user_id)
     _self_or_manager(actor, user)
     if not user.active:
         raise Problem(422, "Invalid request", f"{user.email} is deactivated", kind="inactive")
-    row, token = service.mint_token(session, user=user, name=body.name, now=clock.now())
+    if body.sources is not None:
+        signed = sorted(set(body.sources) & signed_sources(settings))
+        if signed:
+            raise Problem(
+                422,
+                "Invalid request",
+                f"{', '.join(signed)} accept only signed events (webhook_secret): "
+                "no API token may post for them",
+                kind="signed-source",
+            )
+    row, token = service.mint_token(
+        session, user=user, name=body.name, now=clock.now(), sources=body.sources
+    )
     return {"token": token} | token_read(row)
 
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from referral_engine.db import Base, UtcDateTime
+from referral_engine.db import Base, JsonDoc, UtcDateTime
 
 
 class Role(StrEnum):
@@ -67,6 +67,8 @@ class ApiToken(Base):
     # The first characters of the token, to tell tokens apart in a list (not a secret).
     hint: Mapped[str | None] = mapped_column(String(12))
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The sources this token may post events for; None: any source without a webhook secret.
+    sources: Mapped[list[str] | None] = mapped_column(JsonDoc)
 
 
 class Invitation(Base):

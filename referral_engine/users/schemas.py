@@ -48,6 +48,18 @@ class UserUpdate(_Model):
 
 class TokenCreate(_Model):
     name: str = Field("personal", min_length=1, max_length=100)
+    # The sources this token may post events for; None: any source without a webhook secret.
+    sources: list[str] | None = Field(None, max_length=50)
+
+    @field_validator("sources")
+    @classmethod
+    def _source_names(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        names = [name.strip() for name in value]
+        if any(not name or len(name) > 100 for name in names):
+            raise ValueError("a source name is 1 to 100 characters")
+        return names
 
 
 def user_read(user: User, *, full: bool) -> dict[str, Any]:
@@ -85,6 +97,7 @@ def token_read(token: ApiToken) -> dict[str, Any]:
         "created_at": _iso(token.created_at),
         "last_used_at": _iso(token.last_used_at),
         "revoked_at": _iso(token.revoked_at),
+        "sources": token.sources,
     }
 
 

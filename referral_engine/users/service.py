@@ -81,10 +81,17 @@ def set_password(session: Session, *, user: User, password: str) -> None:
 
 
 def mint_token(
-    session: Session, *, user: User, name: str, now: datetime, token: str | None = None
+    session: Session,
+    *,
+    user: User,
+    name: str,
+    now: datetime,
+    token: str | None = None,
+    sources: list[str] | None = None,
 ) -> tuple[ApiToken, str]:
     """A new API token for ``user``: the row (hash and hint only) and the clear token,
-    which the caller shows once. A given ``token`` already stored is returned as is."""
+    which the caller shows once. A given ``token`` already stored is returned as is.
+    ``sources`` limits the events it may post to those sources (None: any unsigned one)."""
     token = token or new_token()
     existing = session.scalars(
         select(ApiToken).where(ApiToken.token_hash == hash_token(token))
@@ -97,6 +104,7 @@ def mint_token(
         token_hash=hash_token(token),
         hint=token[:HINT_LENGTH],
         created_at=now,
+        sources=sorted(set(sources)) if sources is not None else None,
     )
     session.add(row)
     session.flush()
@@ -110,6 +118,12 @@ def issue_token(session: Session, *, user: User, name: str, token: str | None = 
 
 def user_for_token(session: Session, *, token: str) -> User:
     """The active user behind an unrevoked token, or :class:`UnknownUser`."""
+    return token_holder(session, token=token)[0]
+
+
+def token_holder(session: Session, *, token: str) -> tuple[User, ApiToken]:
+    """The active user behind an unrevoked token and the token's row (its source scope),
+    or :class:`UnknownUser`."""
     row = session.execute(
         select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
@@ -126,7 +140,7 @@ def user_for_token(session: Session, *, token: str) -> User:
     if api_token.last_used_at is None or now - api_token.last_used_at >= TOKEN_TOUCH:
         api_token.last_used_at = now
         session.flush()
-    return user
+    return user, api_token
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User:

@@ -12,7 +12,7 @@ from referral_engine.agency.service import load_settings
 from referral_engine.db import session_factory
 from referral_engine.settings import AgencySettings
 from referral_engine.users import service as users
-from referral_engine.users.models import Role, User
+from referral_engine.users.models import ApiToken, Role, User
 from referral_engine.web.problems import Problem
 
 
@@ -48,6 +48,11 @@ def api_user(request: Request, session: DbSession) -> User:
 
 def authenticate(request: Request, session: Session) -> User:
     """:func:`api_user` for a route that opens its own transaction."""
+    return authenticate_token(request, session)[0]
+
+
+def authenticate_token(request: Request, session: Session) -> tuple[User, ApiToken]:
+    """:func:`authenticate`, with the token's row (the sources it may post for)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -59,7 +64,7 @@ def authenticate(request: Request, session: Session) -> User:
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        return users.user_for_token(session, token=token.strip())
+        return users.token_holder(session, token=token.strip())
     except users.UnknownUser as exc:
         raise Problem(
             401,

@@ -331,7 +331,7 @@ def test_quarantined_emails_are_listed_on_the_inputs_page_with_their_raw_message
     mail_import(mailroom, TUNING / "general-two-policies.eml", TUNING / "northwind-auto.eml")
     mailroom.api.post("/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
     page = BeautifulSoup(mailroom.api.get("/inputs?outcome=quarantined").text, "html.parser")
-    rows = page.select("tbody tr")
+    rows = page.select("table.inputs tbody tr")
     assert len(rows) == 1 and "policy number is ambiguous" in rows[0].get_text()
     link = rows[0].select_one("a[href^='/inputs/']")
     assert link is not None

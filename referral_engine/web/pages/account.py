@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from referral_engine import clock
 from referral_engine.agency.service import load_settings
+from referral_engine.events.service import signed_sources
 from referral_engine.users import people, service
 from referral_engine.users.models import User
 from referral_engine.users.passwords import RULE, WeakPassword
@@ -96,10 +97,23 @@ def change_password(
 
 
 @router.post("/account/tokens", response_model=None)
-def create_token(request: Request, session: DbSession, name: str = Form("")) -> Response:
+def create_token(
+    request: Request, session: DbSession, name: str = Form(""), sources: str = Form("")
+) -> Response:
+    """A new token; ``sources`` (names separated by commas) limits the sources it posts
+    for, and may not name a source that takes only signed input."""
     user = page_user(request, session)
+    scope = sorted({s.strip() for s in sources.split(",") if s.strip()}) or None
+    signed = sorted(set(scope or ()) & signed_sources(load_settings(session)))
+    if signed:
+        error = f"{', '.join(signed)} accept only signed events: no token may post for them."
+        return _page(request, session, user, status=422, error=error)
     _, token = service.mint_token(
-        session, user=user, name=name.strip()[:100] or "personal", now=clock.now()
+        session,
+        user=user,
+        name=name.strip()[:100] or "personal",
+        now=clock.now(),
+        sources=scope,
     )
     return _page(request, session, user, fresh_token=token)
 
