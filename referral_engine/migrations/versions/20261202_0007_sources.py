@@ -6,8 +6,8 @@ signed-source rule. ``api_tokens.sources`` limits a token to named sources (NULL
 unsigned source). ``source_states`` holds each polled source's durable cursor and the
 outcome of its last poll; an index on raw inputs by source serves the health counts.
 
-Revision ID: 0008
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 10:15:00.000000
 """
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0008"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
