@@ -90,6 +90,8 @@ def test_a_principal_saving_the_settings_keeps_the_webhook_secret_they_cannot_se
     agency: Agency, receiver: WebhookReceiver
 ) -> None:
     subscribe(agency, receiver, events='["ask.decided"]')
+    source_secret = "whsec_" + "c2lnbmVkIHNvdXJjZSBzZWNyZXQgZm9yIHRlc3Rz"
+    agency.configure(f'[sources.ams-hook]\nwebhook_secret = "{source_secret}"\n')
     member(agency.url, email="pat@agency.example", role=Role.principal)
     principal = signed_in(agency.url, "pat@agency.example", PASSWORD)
     page = BeautifulSoup(principal.get("/settings").text, "html.parser")
@@ -98,10 +100,13 @@ def test_a_principal_saving_the_settings_keeps_the_webhook_secret_they_cannot_se
     document = textarea.get_text()
     assert "[webhooks.crm]" in document and receiver.url in document
     assert receiver.secret not in document, "only an admin sees secrets"
+    assert source_secret not in document
     saved = principal.post("/settings", data={"document": document})
     assert saved.status_code == 200, saved.text
     with unit_of_work(agency.url) as session:
-        assert load_settings(session).webhooks["crm"].secret == receiver.secret
+        kept = load_settings(session)
+        assert kept.webhooks["crm"].secret == receiver.secret
+        assert kept.sources["ams-hook"].webhook_secret == source_secret
 
     admin = signed_in(agency.url, ADMIN_EMAIL, ADMIN_PASSWORD)
     assert receiver.secret in admin.get("/settings").text

@@ -12,7 +12,8 @@ from referral_engine.web.deps import DbSession
 from referral_engine.web.pages.views import page_user, render
 
 router = APIRouter(include_in_schema=False)
-# A webhook secret as a principal sees it; saved unchanged, the stored secret stays.
+# A webhook secret (a source's or a subscriber's) as a principal sees it; saved
+# unchanged, the stored secret stays.
 HIDDEN_SECRET = "whsec_… (hidden: only an admin sees secrets)"
 
 
@@ -34,7 +35,7 @@ def _as_toml(settings: AgencySettings, *, reveal_secrets: bool) -> str:
         lines.append(f"[sources.{name}]")
         for key, value in source.items():
             if key == "webhook_secret" and value and not reveal_secrets:
-                value = "whsec_… (hidden: only an admin sees secrets)"
+                value = HIDDEN_SECRET
             lines.append(f"{key} = {_toml_value(value)}")
         lines.append("")
     for name, hook in document["webhooks"].items():
@@ -62,8 +63,9 @@ def _toml_value(value: object) -> str:
 
 
 def _with_kept_secrets(document: str, stored: AgencySettings) -> AgencySettings:
-    """The settings in ``document``, where a webhook secret left hidden keeps the stored
-    one (a principal saves the page without ever seeing it)."""
+    """The settings in ``document``, where a secret left hidden (a source's
+    ``webhook_secret``, a subscriber's ``secret``) keeps the stored one: a principal saves
+    the page without ever seeing it."""
     import tomllib
 
     try:
@@ -77,6 +79,13 @@ def _with_kept_secrets(document: str, stored: AgencySettings) -> AgencySettings:
             and name in stored.webhooks
         ):
             hook["secret"] = stored.webhooks[name].secret
+    for name, source in (raw.get("sources") or {}).items():
+        if (
+            isinstance(source, dict)
+            and source.get("webhook_secret") == HIDDEN_SECRET
+            and name in stored.sources
+        ):
+            source["webhook_secret"] = stored.sources[name].webhook_secret
     return AgencySettings.from_mapping(raw)
 
 
