@@ -3,8 +3,8 @@
 ``list`` prints every source (configured ones and any other name inputs arrived under)
 with its kind, the credential variables it names and whether they are set (never their
 values), inputs in / accepted / duplicate / rejected, last success, lag and last error.
-``poll [NAME]`` polls one poll source, or all of them, once; a poll that fails prints
-its error and exits 1; an unknown name exits 2.
+``poll [NAME]`` polls one poll source (or an email source's mailbox), or all of them,
+once; a poll that fails prints its error and exits 1; an unknown name exits 2.
 """
 
 from __future__ import annotations
@@ -88,7 +88,10 @@ def poll(
     require_schema(state.db_url)
     names = [name] if name else poll_sources(state.db_url)
     if not names:
-        fail('no poll source is configured: add [sources.NAME] kind = "poll" to the settings')
+        fail(
+            'no poll source is configured: add [sources.NAME] kind = "poll" (or kind = '
+            '"email" with imap_url_env) to the settings'
+        )
     failed = False
     for source in names:
         try:
@@ -98,7 +101,12 @@ def poll(
         out.print(
             f"{source}: read {report.read} record(s) on {report.pages} page(s): "
             f"[green]{report.accepted} accepted[/], {report.duplicate} duplicate, "
-            f"[red]{report.rejected} rejected[/], {report.skipped} not a moment",
+            f"[red]{report.rejected} rejected[/], "
+            + (
+                f"[yellow]{report.quarantined} quarantined[/] (a task each)"
+                if report.quarantined
+                else f"{report.skipped} not a moment"
+            ),
             highlight=False,
             soft_wrap=True,
         )

@@ -59,6 +59,7 @@ class PollReport:
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
+    quarantined: int = 0  # an email source: messages kept for a person (a task each)
     pages: int = 0
     waits: list[float] = field(default_factory=list)
     sign_ins: int = 0
@@ -72,11 +73,17 @@ class PollReport:
         return self.error is None
 
 
+def _polled(source: SourceSection) -> bool:
+    """A source read on a schedule: a poll source, or an email source with a mailbox."""
+    return source.kind == "poll" or (source.kind == "email" and bool(source.imap_url_env))
+
+
 def poll_sources(url: str) -> list[str]:
-    """The names of the configured poll sources."""
+    """The names of the sources read on a schedule: poll sources, and email sources
+    with a mailbox (``imap_url_env``)."""
     with unit_of_work(url) as session:
         settings = load_settings(session)
-    return sorted(n for n, s in settings.sources.items() if s.kind == "poll")
+    return sorted(n for n, s in settings.sources.items() if _polled(s))
 
 
 def poll_source(
@@ -93,14 +100,16 @@ def poll_source(
     with unit_of_work(url) as session:
         settings = load_settings(session)
         config = settings.sources.get(name)
-        if config is None or config.kind != "poll":
-            polls = ", ".join(n for n, s in settings.sources.items() if s.kind == "poll")
+        if config is None or not _polled(config):
+            polls = ", ".join(n for n, s in settings.sources.items() if _polled(s))
             raise UnknownSource(f"no poll source {name!r} (poll sources: {polls or 'none'})")
         every = timedelta(minutes=config.poll_minutes) if due_only else None
         if not repository.claim_poll(session, name=name, now=now, every=every):
             return PollReport(source=name, ran=False)
         state = repository.state(session, name)
         cursor = state.cursor if state else None
+    if config.kind == "email":
+        return _read_mailbox(url, name, now=now)
     since = _since(cursor, config, now)
     report = PollReport(source=name, since=since, cursor=cursor)
     if cursor and datetime.fromisoformat(cursor) < since:
@@ -193,6 +202,31 @@ def _raw(name: str, profile: str, change: Change) -> events.RawEvent:
     return raw
 
 
+def _read_mailbox(url: str, name: str, *, now: datetime) -> PollReport:
+    """An email source's poll: its mailbox's unseen messages read into events, or
+    quarantined for a person (:func:`referral_engine.mail.imap.fetch_mailbox`)."""
+    from referral_engine.mail.imap import fetch_mailbox
+    from referral_engine.mail.sources import MailSourceError
+    from referral_engine.replies.imap import MailboxError
+
+    report = PollReport(source=name, pages=1)
+    try:
+        outcomes = fetch_mailbox(url, source=name, now=now)
+    except (MailSourceError, MailboxError) as exc:
+        report.error = str(exc) or type(exc).__name__
+    except Exception as exc:  # a poll must never stop the worker's other work
+        log.exception("reading the mailbox of %s failed", name)
+        report.error = f"{type(exc).__name__}: {exc}"
+    else:
+        report.read = len(outcomes)
+        for item in outcomes:
+            field_name = str(item.outcome)
+            if hasattr(report, field_name):
+                setattr(report, field_name, getattr(report, field_name) + 1)
+    _record_outcome(url, name, report, now)
+    return report
+
+
 def _record_outcome(url: str, name: str, report: PollReport, now: datetime) -> None:
     with unit_of_work(url) as session:
         repository.record_poll(session, name=name, now=now, error=report.error)
@@ -209,7 +243,7 @@ def poll_due(url: str, *, now: datetime) -> dict[str, int]:
             continue
         if not report.ran:
             continue
-        for outcome in ("accepted", "duplicate", "rejected"):
+        for outcome in ("accepted", "duplicate", "rejected", "quarantined"):
             if getattr(report, outcome):
                 counts[f"poll:{name}:{outcome}"] = getattr(report, outcome)
         if report.error:

@@ -89,3 +89,22 @@ def test_a_refused_login_fails_with_exit_1_and_no_password_shown(
     assert "login" in out.lower() and "pa ss" not in out
     assert count(agency, Event) == 0
     assert not inbox.seen("1")
+
+
+def test_the_worker_reads_the_mailbox_every_poll_minutes_and_sources_poll_reads_it_now(
+    agency: Agency, inbox: ImapServer
+) -> None:
+    """An email source with a mailbox is read on the worker's schedule like a poll
+    source (poll_minutes, 15 by default), and `referral sources poll NAME` reads it now."""
+    inbox.deliver((TUNING / "northwind-auto.eml").read_bytes())
+    out = agency.tick(NOW)
+    assert "sources.poll" in out
+    assert count(agency, Event) == 1
+    unclear = inbox.deliver((TUNING / "general-two-policies.eml").read_bytes())
+    agency.tick("2026-11-30T16:05:00Z")
+    assert count(agency, Task) == 0, "not due again before poll_minutes have passed"
+    polled = agency.run("sources", "poll", "carrier-inbox", now="2026-11-30T16:06:00Z")
+    assert "carrier-inbox: read 1 record(s)" in polled and "1 quarantined" in polled
+    assert count(agency, Task) == 1 and inbox.seen(unclear)
+    health = agency.run("sources", "list", "--format", "json", now="2026-11-30T16:07:00Z")
+    assert '"last_success_at"' in health and "2026-11-30T16:06" in health
