@@ -210,6 +210,24 @@ def test_a_token_that_expires_mid_pass_signs_in_again(wired: Agency, momentum: M
     assert [(d["status"], d["attempts"]) for d in written_back] == [("delivered", 1)] * 3
 
 
+def test_a_missing_credential_is_retried_and_named_never_shown(
+    wired: Agency, momentum: Momentum, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agency = wired
+    momentum.fail_once("InsertNote", 500)  # the first try fails: the retry finds no password
+    sent_ask(agency)
+    monkeypatch.delenv("MOMENTUM_PASSWORD")
+    agency.tick("2026-12-01T16:00:30Z")
+    [waiting] = deliveries(agency, subscriber="momentum")
+    assert waiting["status"] == "retrying" and waiting["last_status_code"] is None
+    assert "MOMENTUM_PASSWORD" in waiting["last_error"]
+    assert PASSWORD not in str(delivery(agency, waiting["id"]))
+    monkeypatch.setenv("MOMENTUM_PASSWORD", PASSWORD)
+    agency.tick(waiting["next_attempt_at"])
+    assert len(notes(momentum)) == 1
+    assert deliveries(agency, subscriber="momentum")[0]["status"] == "delivered"
+
+
 def test_a_client_not_from_momentum_gets_no_note(wired: Agency, momentum: Momentum) -> None:
     agency = wired
     agency.feed(bind(client__consent={"email": True, "sms": True}), now=POLLED)
