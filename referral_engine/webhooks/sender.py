@@ -161,7 +161,11 @@ def _claim(
         writes = source is not None and source.write_back
         if hook is None and not writes:
             delivery.status = DeliveryStatus.failed
-            delivery.last_error = f"no [webhooks.{delivery.subscriber}] in the settings any more"
+            delivery.last_error = (
+                f"[sources.{delivery.subscriber}] does not write back any more"
+                if source is not None
+                else f"no [webhooks.{delivery.subscriber}] in the settings any more"
+            )
             outcomes["webhook:no_subscriber"] += 1
             continue
         event = repository.event_of(session, delivery)

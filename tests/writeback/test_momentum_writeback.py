@@ -245,3 +245,23 @@ def test_write_back_needs_a_momentum_poll_source(wired: Agency, tmp_path: Path) 
     path.write_text('[sources.epic]\nkind = "webhook"\nwrite_back = true\n', encoding="utf-8")
     said = wired.run("init", "--config", str(path), now=POLLED, expect=2)
     assert "write_back needs" in said
+
+
+def test_turning_write_back_off_fails_what_waits_and_writes_nothing_more(
+    wired: Agency, momentum: Momentum
+) -> None:
+    agency = wired
+    momentum.fail_once("InsertNote", 503)
+    sent_ask(agency)
+    wired.configure(
+        "[sources.momentum]\n"
+        'kind = "poll"\nprofile = "momentum"\n'
+        f'base_url = "{momentum.url}"\n'
+        'username_env = "MOMENTUM_USER"\ntoken_env = "MOMENTUM_PASSWORD"\n',
+        now="2026-12-01T16:00:10Z",
+    )
+    agency.tick("2026-12-01T16:00:30Z")
+    [stopped] = deliveries(agency, subscriber="momentum")
+    assert stopped["status"] == "failed"
+    assert stopped["last_error"] == "[sources.momentum] does not write back any more"
+    assert momentum.notes == []
