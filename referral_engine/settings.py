@@ -199,6 +199,9 @@ class SourceSection(_Section):
     # URL itself is never stored), and a directory of the agency's own layout files.
     imap_url_env: str = ""
     layouts_dir: str = ""
+    # A momentum poll source: write a note on the insured when an ask is sent, a reply
+    # comes back and a referral changes status (docs/sources/momentum.md, "Write-back").
+    write_back: bool = False
 
     @field_validator("webhook_secret")
     @classmethod
@@ -219,6 +222,10 @@ class SourceSection(_Section):
 
     @model_validator(mode="after")
     def _poll_needs(self) -> SourceSection:
+        if self.write_back and (self.kind, self.profile) != ("poll", "momentum"):
+            raise ValueError(
+                'write_back needs kind = "poll" and profile = "momentum" (the API it writes to)'
+            )
         if self.kind == "webhook" and self.profile not in ("", *WEBHOOK_PROFILES):
             raise ValueError(
                 f"a webhook source's profile is one of {', '.join(WEBHOOK_PROFILES)} "
@@ -306,6 +313,24 @@ class AgencySettings(_Section):
             if refusal:
                 raise ValueError(refusal)
         return value
+
+    @model_validator(mode="after")
+    def _write_back_names(self) -> AgencySettings:
+        """A write-back source is a subscriber under its own name: a name the webhooks
+        page can show, and no ``[webhooks.NAME]`` of the same name."""
+        from referral_engine.webhooks.types import name_refusal
+
+        for name, source in self.sources.items():
+            if not source.write_back:
+                continue
+            refusal = name_refusal(name)
+            if refusal:
+                raise ValueError(f"sources.{name} writes back: {refusal}")
+            if name in self.webhooks:
+                raise ValueError(
+                    f"sources.{name} writes back under its name: rename [webhooks.{name}]"
+                )
+        return self
 
     @classmethod
     def from_toml_text(cls, text: str) -> AgencySettings:

@@ -38,7 +38,14 @@ def pause(seconds: float) -> None:
 
 
 class PollFailed(RuntimeError):
-    """A poll could not go on: the source refused, kept failing or asked to wait too long."""
+    """A poll could not go on: the source refused, kept failing or asked to wait too long.
+
+    ``status`` is the source's last HTTP status, or None when it did not answer (or
+    answered something unusable)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,7 @@ class PollHttp:
                 )
             except httpx.TransportError as exc:
                 failure = f"{where}: {type(exc).__name__}"
-                retries = self._wait(retries, None, failure)
+                retries = self._wait(retries, None, failure, None)
                 continue
             status = response.status_code
             if status == 401 and signed and not signed_again:
@@ -107,24 +114,27 @@ class PollHttp:
                 continue
             if status == 429 or status >= 500:
                 failure = f"{where} answered {status}"
-                retries = self._wait(retries, response.headers.get("retry-after"), failure)
+                after = response.headers.get("retry-after")
+                retries = self._wait(retries, after, failure, status)
                 continue
             if status >= 400:
-                raise PollFailed(f"{where} answered {status}{_detail(response)}")
+                raise PollFailed(f"{where} answered {status}{_detail(response)}", status=status)
             return response
 
     def _sign_in(self) -> None:
         self.sign_ins += 1
         self.headers = self.sign_in(self)
 
-    def _wait(self, retries: int, retry_after: str | None, failure: str) -> int:
+    def _wait(self, retries: int, retry_after: str | None, failure: str, status: int | None) -> int:
         if retries >= self.policy.max_retries:
-            raise PollFailed(f"{failure} after {retries} retries")
+            raise PollFailed(f"{failure} after {retries} retries", status=status)
         wait = _retry_after(retry_after, self.wall())
         if wait is None:
             wait = self.policy.base * 2**retries
         if wait > self.policy.max_wait:
-            raise PollFailed(f"{failure}; it asks to wait {wait:.0f}s, more than this poll waits")
+            raise PollFailed(
+                f"{failure}; it asks to wait {wait:.0f}s, more than this poll waits", status=status
+            )
         self.waits.append(wait)
         (self.sleep or pause)(wait)
         return retries + 1

@@ -21,6 +21,10 @@ Guarantees (docs/webhooks.md says the same):
 6. A sender stopped mid-POST leaves the delivery ``sending``; after :data:`LEASE` it is
    retried. So a subscriber may see an event twice, never zero times before it fails:
    it dedupes on ``webhook-id``.
+7. A subscriber may be a :class:`Writer` instead of a URL: a source that writes back
+   (:mod:`referral_engine.sources.writeback`). Its deliveries are claimed, ordered,
+   retried and recorded exactly as above; only the POST is replaced by the writer's
+   ``write``, which answers the same :class:`Answer`.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import httpx
 from sqlalchemy.orm import Session
@@ -61,6 +66,8 @@ class Outgoing:
     body: str
     url: str
     secret: str
+    # Which attempt this is (1: the first; a retry or a resend is later).
+    attempt: int = 1
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,23 @@ class Answer:
         return self.status_code is None
 
 
+class Writer(Protocol):
+    """Performs a subscriber's deliveries instead of a POST (a source's write-back)."""
+
+    def write(self, item: Outgoing) -> Answer:
+        """Perform ``item`` once; never raises for the peer's failures."""
+        ...
+
+
+def writers_for(url: str, client: httpx.Client) -> dict[str, Writer]:
+    """The subscribers that are writers for this pass, by name (sources that write back)."""
+    from referral_engine.sources import writeback
+
+    with unit_of_work(url) as session:
+        settings = load_settings(session)
+    return dict(writeback.writers(settings, db_url=url, client=client))
+
+
 def send_due(
     url: str, *, now: datetime, batch: int = 20, http: httpx.Client | None = None
 ) -> Counter[str]:
@@ -86,6 +110,7 @@ def send_due(
     client's order); returns what happened (``webhook:delivered``, …)."""
     outcomes = recover_stale(url, now=now)
     client = http
+    writers: dict[str, Writer] | None = None
     down: set[str] = set()  # subscribers that did not answer in this pass
     try:
         while True:
@@ -102,7 +127,11 @@ def send_due(
                         release(session, item)
                     outcomes["webhook:waiting_for_subscriber"] += 1
                     continue
-                answer = post(client, item)
+                if item.url:
+                    answer = post(client, item)
+                else:
+                    writers = writers if writers is not None else writers_for(url, client)
+                    answer = _write(writers, item)
                 if answer.unanswered:
                     down.add(item.subscriber)
                 with unit_of_work(url) as session:
@@ -122,14 +151,21 @@ def _claim(
 ) -> tuple[int, list[Outgoing]]:
     """Take up to ``limit`` due deliveries, none to the ``skip`` subscribers: (how many
     were due, those to post)."""
-    hooks = load_settings(session).webhooks
+    settings = load_settings(session)
+    hooks = settings.webhooks
     claimed: list[Outgoing] = []
     due = repository.due(session, now=now, limit=limit, skip=skip or set())
     for delivery in due:
         hook = hooks.get(delivery.subscriber)
-        if hook is None:
+        source = settings.sources.get(delivery.subscriber)
+        writes = source is not None and source.write_back
+        if hook is None and not writes:
             delivery.status = DeliveryStatus.failed
-            delivery.last_error = f"no [webhooks.{delivery.subscriber}] in the settings any more"
+            delivery.last_error = (
+                f"[sources.{delivery.subscriber}] does not write back any more"
+                if source is not None
+                else f"no [webhooks.{delivery.subscriber}] in the settings any more"
+            )
             outcomes["webhook:no_subscriber"] += 1
             continue
         event = repository.event_of(session, delivery)
@@ -146,8 +182,9 @@ def _claim(
                 starts_clock,
                 event.message_id,
                 event.body,
-                hook.url,
-                hook.secret,
+                hook.url if hook else "",  # no URL: a writer performs it
+                hook.secret if hook else "",
+                delivery.attempts,
             )
         )
     session.flush()
@@ -186,6 +223,17 @@ def post(client: httpx.Client, item: Outgoing) -> Answer:
     said = " ".join(response.text.split())[:300]
     error = f"HTTP {response.status_code}" + (f": {said}" if said else "")
     return Answer(response.status_code, error, took)
+
+
+def _write(writers: dict[str, Writer], item: Outgoing) -> Answer:
+    writer = writers.get(item.subscriber)
+    if writer is None:  # the settings changed between the claim and this pass's writers
+        return Answer(None, f"{item.subscriber} does not write back any more", 0)
+    try:
+        return writer.write(item)
+    except Exception as exc:  # a bug must not leave the delivery "sending"
+        log.exception("writing %s for %s failed unexpectedly", item.message_id, item.subscriber)
+        return Answer(None, f"unexpected error: {type(exc).__name__}"[:500], 0)
 
 
 def release(session: Session, item: Outgoing) -> None:

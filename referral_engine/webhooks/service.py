@@ -37,7 +37,12 @@ def instant(value: datetime | None) -> str | None:
 def wanted(session: Session, type: str) -> bool:
     """Does any subscriber take ``type``? (Cheap: the settings are read once per
     transaction.) Callers skip building a payload nobody wants."""
-    return any(wants(hook.events, type) for hook in load_settings(session).webhooks.values())
+    from referral_engine.sources import writeback
+
+    settings = load_settings(session)
+    if type in writeback.EVENTS and writeback.sources(settings):
+        return True
+    return any(wants(hook.events, type) for hook in settings.webhooks.values())
 
 
 def emit(
@@ -49,11 +54,15 @@ def emit(
     now: datetime,
 ) -> WebhookEvent | None:
     """Store ``type`` with ``data`` for every ``[webhooks.NAME]`` subscriber whose
-    ``events`` take it, in the caller's transaction; None when no subscriber does."""
+    ``events`` take it, and every source that writes back about this client, in the
+    caller's transaction; None when no subscriber does."""
+    from referral_engine.sources import writeback
+
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event type {type!r}")
-    hooks = load_settings(session).webhooks
-    names = [name for name, hook in hooks.items() if wants(hook.events, type)]
+    settings = load_settings(session)
+    names = [name for name, hook in settings.webhooks.items() if wants(hook.events, type)]
+    names += writeback.takes(settings, session, type, client_id)
     if not names:
         return None
     message_id = new_message_id()
@@ -97,7 +106,10 @@ def resend(session: Session, *, delivery_id: int, by: str, now: datetime) -> Web
         raise DeliveryNotFound(f"no webhook delivery {delivery_id}")
     if delivery.status in (DeliveryStatus.pending, DeliveryStatus.sending):
         raise ResendRefused(f"webhook delivery {delivery_id} is {delivery.status} already")
-    if delivery.subscriber not in load_settings(session).webhooks:
+    from referral_engine.sources import writeback
+
+    settings = load_settings(session)
+    if delivery.subscriber not in [*settings.webhooks, *writeback.sources(settings)]:
         raise ResendRefused(
             f"no [webhooks.{delivery.subscriber}] in the settings: add it back to resend"
         )

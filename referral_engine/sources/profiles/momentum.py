@@ -172,3 +172,39 @@ def _key(record: dict[str, Any]) -> str:
 
 def _text(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
+
+
+# Write-back (docs/sources/momentum.md, "Write-back"): the note endpoints of the NowCerts
+# API, with their field names as read in its public API docs. This is the one place that
+# knows them: a field the API names differently is corrected here and nowhere else.
+NOTE_INSERT_PATH = "/api/Zapier/InsertNote"
+NOTE_LIST_PATH = "/api/NotesList"
+NOTE_CREATOR = "Referral Engine"
+
+
+def note_request(*, insured_id: str, text: str) -> dict[str, Any]:
+    """The JSON body that adds a note with ``text`` to the insured ``insured_id``."""
+    return {
+        "insured_database_id": insured_id,
+        "subject": text,
+        "creator_name": NOTE_CREATOR,
+        "type": "General",
+    }
+
+
+def note_query(*, insured_id: str, marker: str) -> dict[str, Any]:
+    """The OData query for the insured's notes that carry ``marker`` (a retry's check)."""
+    quoted = insured_id.replace("'", "''")
+    mark = marker.replace("'", "''")
+    return {
+        "$filter": f"insuredDatabaseId eq '{quoted}' and contains(subject,'{mark}')",
+        "$top": 5,
+    }
+
+
+def note_texts(body: Any) -> list[str]:
+    """The texts of the notes a note list answered (``{"value": [{"subject": …}]}``)."""
+    records = body.get("value") if isinstance(body, dict) else None
+    if not isinstance(records, list):
+        raise PollFailed(f"{NOTE_LIST_PATH} answered no 'value' list")
+    return [str(r.get("subject") or "") for r in records if isinstance(r, dict)]

@@ -37,6 +37,9 @@ def _page(
     error: str | None = None,
     code: int = 200,
 ) -> HTMLResponse:
+    from referral_engine.sources import writeback
+
+    settings = load_settings(session)
     wanted = status if status in set(DeliveryStatus) else None
     found = repository.deliveries(session, status=wanted, subscriber=subscriber or None, limit=PAGE)
     response = render(
@@ -44,7 +47,9 @@ def _page(
         "webhooks.html",
         user,
         deliveries=read_all(session, list(found)),
-        subscribers=load_settings(session).webhooks,
+        subscribers=settings.webhooks,
+        writers=writeback.sources(settings),
+        written=writeback.EVENTS,
         statuses=list(DeliveryStatus),
         status=wanted or "",
         subscriber=subscriber,
