@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from referral_engine.events.service import FieldError
 from referral_engine.settings import SourceSection
-from referral_engine.sources.http import PollHttp
+from referral_engine.sources.http import PollFailed, PollHttp, json_of
 
 
 class SourceConfigError(ValueError):
@@ -83,6 +83,16 @@ def credentials(config: SourceSection) -> Credentials:
         username=os.environ.get(config.username_env, "") if config.username_env else "",
         secret=os.environ.get(config.token_env, "") if config.token_env else "",
     )
+
+
+def access_token(http: PollHttp, url: str, form: dict[str, str], *, said: str) -> str:
+    """The ``access_token`` an OAuth-style token endpoint at ``url`` answers for the
+    ``form`` posted (unsigned); :class:`PollFailed` naming ``said`` when there is none."""
+    body = json_of(http.request("POST", url, data=form, signed=False))
+    token = body.get("access_token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token:
+        raise PollFailed(f"{said} answered no access_token")
+    return token
 
 
 def build_profile(name: str, config: SourceSection, *, zone: str, now: datetime) -> PollProfile:

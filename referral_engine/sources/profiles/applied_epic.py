@@ -22,11 +22,12 @@ from typing import Any
 from urllib.parse import urljoin
 
 from referral_engine.settings import SourceSection
-from referral_engine.sources.http import PollFailed, PollHttp, json_of
+from referral_engine.sources.http import PollFailed, PollHttp
 from referral_engine.sources.profiles import (
     Change,
     Credentials,
     Page,
+    access_token,
     compact,
     credentials,
     day,
@@ -51,20 +52,16 @@ class AppliedEpic:
         # Read again at each sign-in: a secret rotated while the service runs is used
         # from the next 401 on.
         self.creds = credentials(self.config)
-        response = http.request(
-            "POST",
+        token = access_token(
+            http,
             f"{self.base}/v1/auth/connect/token",
-            data={
+            {
                 "grant_type": "client_credentials",
                 "client_id": self.creds.username,
                 "client_secret": self.creds.secret,
             },
-            signed=False,
+            said="the token endpoint",
         )
-        body = json_of(response)
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise PollFailed("the token endpoint answered no access_token")
         return {"Authorization": f"Bearer {token}", "Accept": "application/hal+json"}
 
     def pages(self, http: PollHttp, *, since: datetime) -> Iterator[Page]:

@@ -21,11 +21,12 @@ from datetime import datetime
 from typing import Any
 
 from referral_engine.settings import SourceSection
-from referral_engine.sources.http import PollFailed, PollHttp, json_of
+from referral_engine.sources.http import PollFailed, PollHttp
 from referral_engine.sources.profiles import (
     Change,
     Credentials,
     Page,
+    access_token,
     compact,
     credentials,
     day,
@@ -50,20 +51,16 @@ class Momentum:
         # Read again at each sign-in: a secret rotated while the service runs is used
         # from the next 401 on.
         self.creds = credentials(self.config)
-        response = http.request(
-            "POST",
+        token = access_token(
+            http,
             f"{self.base}/api/token",
-            data={
+            {
                 "grant_type": "password",
                 "username": self.creds.username,
                 "password": self.creds.secret,
             },
-            signed=False,
+            said="POST /api/token",
         )
-        body = json_of(response)
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise PollFailed("POST /api/token answered no access_token")
         return {"Authorization": f"Bearer {token}"}
 
     def pages(self, http: PollHttp, *, since: datetime) -> Iterator[Page]:
