@@ -94,6 +94,7 @@ def read(
     entries = repository.entries(session, ask_id=ask.id) if timeline else None
     return AskRead(
         id=ask.id,
+        client_id=client.id if client else None,
         client_external_id=client.external_id if client else None,
         client_name=client.display_name if client else "",
         trigger_event_id=event.external_id if event else "",

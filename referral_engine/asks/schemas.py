@@ -30,6 +30,8 @@ class TimelineEntryRead(BaseModel):
 
 class AskRead(BaseModel):
     id: int
+    # The client's id here (GET /api/v1/contacts/{client_id}, its consent endpoints).
+    client_id: int | None = None
     client_external_id: str | None
     client_name: str
     trigger_event_id: str

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from referral_engine import clock
 from tests.agency import Agency, bind, detail, rules_of
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, at
 
 INGESTED = "2026-11-25T22:00:00Z"
 DECIDED = "2026-11-25T23:00:00Z"
@@ -51,3 +53,29 @@ def test_approving_an_ask_without_recorded_consent_is_refused(agency: Agency) ->
     assert answer.status_code == 409
     assert "record the client's consent" in answer.json()["detail"]
     assert agency.ask(ask["id"])["status"] == "pending_review"
+
+
+def test_the_review_card_sends_the_reviewer_to_record_consent_then_approval_works(
+    agency: Agency,
+) -> None:
+    """An agency system that sends no consent (a poll, a carrier email) leaves every ask
+    in review: the card says why and links to the client's consent form; once consent is
+    recorded there, the same ask is approved."""
+    document = bind(client__consent={}, client__preferred_channel="email", client__mobile=None)
+    agency.post("/api/v1/events", document, now=INGESTED)
+    agency.tick(DECIDED)
+    ask = agency.only_ask()
+    assert ask["client_id"] is not None
+    with clock.frozen(at(DECIDED)):
+        agency.api.post("/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        card = agency.api.get("/review").text
+    assert "cannot be approved yet" in card
+    assert f'href="/contacts/{ask["client_id"]}#consent"' in card
+    recorded = agency.post(
+        f"/api/v1/contacts/{ask['client_id']}/consent",
+        {"purpose": "email", "status": "granted", "method": "verbal", "at": DECIDED},
+        now=DECIDED,
+    )
+    assert recorded.status_code in (200, 201), recorded.text
+    answer = agency.post(f"/api/v1/asks/{ask['id']}/approve", None, now=DECIDED)
+    assert answer.status_code == 200, answer.text
