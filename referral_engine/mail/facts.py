@@ -65,7 +65,8 @@ class Findings:
         """(value, None) when every finding agrees; (None, why) when they do not;
         (None, None) when there is none."""
         found = self.values.get(name, [])
-        distinct = list(dict.fromkeys(_comparable(v) for v in found))
+        # The first spelling of each distinct value, as the email wrote it.
+        distinct = list({_comparable(v): v for v in reversed(found)}.values())[::-1]
         if not distinct:
             return None, None
         if len(distinct) > 1:

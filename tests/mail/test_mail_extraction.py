@@ -156,7 +156,7 @@ def test_findings_agree_or_say_why_not() -> None:
     findings.add("policy_number", "a-100")
     assert findings.single("policy_number") == ("A-100", None)
     findings.add("policy_number", "B-200")
-    assert findings.single("policy_number")[1] == "policy number is ambiguous (a-100, b-200)"
+    assert findings.single("policy_number")[1] == "policy number is ambiguous (A-100, B-200)"
 
 
 def test_html_cells_become_tab_separated_lines() -> None:

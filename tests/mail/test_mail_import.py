@@ -111,7 +111,7 @@ def test_an_ambiguous_email_is_quarantined_with_a_task_and_the_raw_email_kept(
     assert events(mailroom) == []
     [raw] = raw_inputs(mailroom)
     assert raw.outcome == "quarantined" and raw.body == path.read_text()
-    assert "policy number is ambiguous (lu-pa-300871, lu-pa-200114)" in (raw.reason or "")
+    assert "policy number is ambiguous (LU-PA-300871, LU-PA-200114)" in (raw.reason or "")
     [task] = tasks(mailroom)
     assert task.assignee_id is not None and task.status == "open"
     assert "policy number is ambiguous" in task.detail
