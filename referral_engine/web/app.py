@@ -32,6 +32,7 @@ def create_app(db_url: str) -> FastAPI:
     )
     app.state.db_url = normalize_url(db_url)
     env = provider_settings()
+    app.state.trust_proxy = env.trust_proxy
     app.add_middleware(
         EdgeLimits, max_event_bytes=env.max_event_bytes, max_batch_bytes=env.max_batch_bytes
     )

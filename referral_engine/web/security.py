@@ -84,6 +84,19 @@ def is_https(scope: Scope, *, trust_proxy: bool) -> bool:
     return forwarded == b"https"
 
 
+def client_address(scope: Scope, *, trust_proxy: bool) -> str:
+    """The client's address: the peer's, or — only when ``REFERRAL_TRUST_PROXY=1`` — the
+    last one the proxy appended to ``X-Forwarded-For`` (the address it saw the request
+    come from; earlier entries are the client's own claim)."""
+    if trust_proxy:
+        headers = dict(scope.get("headers") or [])
+        forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1").split(",")
+        if forwarded[-1].strip():
+            return forwarded[-1].strip()
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
 def _secure(cookie: bytes) -> bytes:
     flags = [part.strip().lower() for part in cookie.split(b";")[1:]]
     return cookie if b"secure" in flags else cookie + b"; secure"
