@@ -57,8 +57,7 @@ def test_the_sixth_attempt_is_refused_even_with_the_right_password(browser: Test
 def test_an_unknown_email_is_refused_the_same_way(browser: TestClient) -> None:
     nobody = "nobody@agency.example"
     answers = [
-        sign_in(browser, nobody, "guess", now=f"2026-12-01T16:0{minute}:00Z")
-        for minute in range(6)
+        sign_in(browser, nobody, "guess", now=f"2026-12-01T16:0{minute}:00Z") for minute in range(6)
     ]
     assert [a.status_code for a in answers] == [401] * 5 + [429]
     assert "Too many attempts: try again in 10 minutes." in answers[-1].text
