@@ -11,7 +11,7 @@ from referral_engine.referrals.models import Referral, Reward
 from referral_engine.replies.models import Reply
 from referral_engine.sources.models import SourceState
 from referral_engine.tasks.models import Task
-from referral_engine.users.models import ApiToken, User
+from referral_engine.users.models import ApiToken, SignInAttempt, User
 from referral_engine.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "Job",
     "Policy",
     "RawInput",
+    "SignInAttempt",
     "SourceState",
     "User",
     "WebhookMessage",

@@ -400,6 +400,8 @@ class ProviderSettings(BaseSettings):
     # The largest request body read: one event (and any other request), and a batch.
     max_event_bytes: int = Field(1_000_000, ge=1_000)
     max_batch_bytes: int = Field(10_000_000, ge=1_000)
+    # Believe X-Forwarded-Proto from the reverse proxy in front (session cookie Secure).
+    trust_proxy: bool = False
     # DKIM signing of every outgoing email (all three unset: no signature). The key is
     # read from its file when mail is sent; it is never stored in the database.
     dkim_selector: str = ""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -20,6 +18,7 @@ from referral_engine.console import ReportFormat, fail, out, state
 from referral_engine.db import unit_of_work
 from referral_engine.referrals.recognition import InvalidQuarter, Quarter, agency_zone
 from referral_engine.reports import service as reports
+from referral_engine.reports.csv_out import write_csv
 from referral_engine.reports.digest import NoPrincipal, render_digest, send_digest
 from referral_engine.reports.funnel import STEPS, funnel
 from referral_engine.reports.period import BadPeriod, Period, parse_period
@@ -47,15 +46,10 @@ def print_weekly(url: str, *, week: str | None, fmt: str, console: Console) -> N
         console.print_json(json.dumps(document))
         return
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["metric", "value"])
-        for key, value in document.items():
-            if not isinstance(value, dict):
-                writer.writerow([key, value])
-        for reason, count in numbers.suppressed_by_reason.items():
-            writer.writerow([f"suppressed:{reason}", count])
-        console.print(buffer.getvalue().rstrip("\n"), highlight=False, markup=False)
+        rows: list[list[Any]] = [["metric", "value"]]
+        rows += [[key, value] for key, value in document.items() if not isinstance(value, dict)]
+        rows += [[f"suppressed:{r}", n] for r, n in numbers.suppressed_by_reason.items()]
+        write_csv(console.file, rows)
         return
     table = Table(
         title=f"Week {numbers.week} ({numbers.start:%a %d %b} – {numbers.end:%a %d %b %Y}, UTC)",
@@ -72,12 +66,6 @@ def print_weekly(url: str, *, week: str | None, fmt: str, console: Console) -> N
 
 
 # --- sources, funnel, ROI and the digest: `referral report sources|funnel|roi|digest` ---
-
-
-def _csv(rows: list[list[Any]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().rstrip("\n")
 
 
 def _period(session: Session, from_: str | None, to: str | None) -> Period:
@@ -105,8 +93,7 @@ def print_sources(
     rows = [row.as_dict() for row in report.rows]
     if fmt == "csv":
         header = list(SourceRow("", "").as_dict())
-        text = _csv([header, *([row[key] for key in header] for row in rows)])
-        console.print(text, highlight=False, markup=False)
+        write_csv(console.file, [header, *([row[key] for key in header] for row in rows)])
         return
     period = report.period
     table = Table(
@@ -151,7 +138,7 @@ def print_funnel(
         return
     if fmt == "csv":
         steps = [[s["step"], s["count"], s["rate"]] for s in document["steps"]]  # type: ignore[attr-defined]
-        console.print(_csv([["step", "count", "rate"], *steps]), highlight=False, markup=False)
+        write_csv(console.file, [["step", "count", "rate"], *steps])
         return
     table = Table(
         title=f"Funnel, {result.period.first} – {result.period.last}", title_justify="left"
@@ -179,7 +166,7 @@ def print_roi(url: str, *, from_: str | None, to: str | None, fmt: str, console:
         return
     if fmt == "csv":
         rows = [[key, value] for key, value in document.items()]
-        console.print(_csv([["metric", "value"], *rows]), highlight=False, markup=False)
+        write_csv(console.file, [["metric", "value"], *rows])
         return
     money = result.currency
     table = Table(
@@ -281,7 +268,7 @@ def print_top_referrers(
     rows = [[r.rank, r.name, r.introductions, r.disclosure or ""] for r in result.rows]
     if fmt == "csv":
         header = ["rank", "name", "introductions", "disclosure"]
-        console.print(_csv([header, *rows]), highlight=False, markup=False)
+        write_csv(console.file, [header, *rows])
         return
     table = Table(title=f"Top referrers, {result.quarter}", title_justify="left")
     for name in ("Rank", "Name", "Introductions", "Disclosure"):

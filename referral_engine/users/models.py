@@ -85,3 +85,16 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class SignInAttempt(Base):
+    """A failed password sign-in: counted per email and per client address
+    (:mod:`referral_engine.users.throttle`); rows older than the window are removed."""
+
+    __tablename__ = "sign_in_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Lower-cased as typed, known or not: an unknown email is throttled the same way.
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

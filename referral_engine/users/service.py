@@ -6,6 +6,7 @@ is refreshed at most once an hour (a write on every API call would cost the hot 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -143,15 +144,26 @@ def token_holder(session: Session, *, token: str) -> tuple[User, ApiToken]:
     return user, api_token
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password is known for: verified against when the email is unknown."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, *, email: str, password: str) -> User:
+    """The active user with that email and password, or :class:`UnknownUser`.
+
+    The password is verified exactly once whether or not the email is known (against a
+    stand-in hash when it is not), so the answer time does not tell them apart."""
     user = find_by_email(session, email=email)
-    if user is None or not user.active or not user.password_hash:
-        raise UnknownUser("wrong email or password")
+    stored = user.password_hash if user is not None and user.active else None
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher.verify(stored or _dummy_hash(), password)
     except VerificationError as exc:
         raise UnknownUser("wrong email or password") from exc
-    if _hasher.check_needs_rehash(user.password_hash):
+    if user is None or not stored:
+        raise UnknownUser("wrong email or password")
+    if _hasher.check_needs_rehash(stored):
         set_password(session, user=user, password=password)
     return user
 

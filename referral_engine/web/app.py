@@ -19,6 +19,7 @@ from referral_engine.users.endpoints import router as users_router
 from referral_engine.web import problems
 from referral_engine.web.edge import EdgeLimits, check_integers
 from referral_engine.web.pages.views import mount_pages
+from referral_engine.web.security import SecurityHeaders
 from referral_engine.webhooks.endpoints import router as webhooks_router
 
 
@@ -31,6 +32,7 @@ def create_app(db_url: str) -> FastAPI:
     )
     app.state.db_url = normalize_url(db_url)
     env = provider_settings()
+    app.state.trust_proxy = env.trust_proxy
     app.add_middleware(
         EdgeLimits, max_event_bytes=env.max_event_bytes, max_batch_bytes=env.max_batch_bytes
     )
@@ -46,6 +48,8 @@ def create_app(db_url: str) -> FastAPI:
     app.include_router(users_router)
     app.include_router(webhooks_router)
     mount_pages(app)
+    # Outermost: sees every answer, and the session cookie set inside it.
+    app.add_middleware(SecurityHeaders, trust_proxy=env.trust_proxy)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from referral_engine.web.security import headers_for
+
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://referral-engine.dev/problems/"
 
@@ -117,6 +119,8 @@ def install(app: FastAPI) -> None:
             "the server failed to answer this request; it has been logged",
             kind="internal-error",
             instance=request.url.path,
+            # Sent past the middleware (by Starlette's error handler): the headers here.
+            headers=headers_for(request.url.path),
         )
 
     @app.exception_handler(StarletteHTTPException)

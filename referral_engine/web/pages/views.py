@@ -18,8 +18,10 @@ from referral_engine import clock
 from referral_engine.agency.service import load_settings, secret_key
 from referral_engine.db import unit_of_work
 from referral_engine.users import service as users
+from referral_engine.users import throttle
 from referral_engine.users.models import Role, User, manages
 from referral_engine.web.deps import DbSession
+from referral_engine.web.security import client_address
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -116,14 +118,27 @@ def login_form(request: Request) -> HTMLResponse:
 def login(
     request: Request, session: DbSession, email: str = Form(""), password: str = Form("")
 ) -> Response:
+    now = clock.now()
+    address = client_address(
+        request.scope, trust_proxy=getattr(request.app.state, "trust_proxy", False)
+    )
+    try:
+        throttle.check(session, email=email, address=address, now=now)
+    except throttle.TooManyAttempts as refused:
+        response = render(request, "login.html", None, error=str(refused), email=email)
+        response.status_code = 429
+        response.headers["Retry-After"] = str(refused.retry_after_seconds)
+        return response
     try:
         user = users.authenticate(session, email=email.strip(), password=password)
     except users.UnknownUser:
+        throttle.record_failure(session, email=email, address=address, now=now)
         response = render(
             request, "login.html", None, error="Wrong email or password.", email=email
         )
         response.status_code = 401
         return response
+    throttle.record_success(session, email=email)
     begin_session(request, user)
     return RedirectResponse("/", status_code=303)
 
