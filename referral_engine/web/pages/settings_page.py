@@ -72,20 +72,14 @@ def _with_kept_secrets(document: str, stored: AgencySettings) -> AgencySettings:
         raw = tomllib.loads(document)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"not valid TOML: {exc}") from exc
-    for name, hook in (raw.get("webhooks") or {}).items():
-        if (
-            isinstance(hook, dict)
-            and hook.get("secret") == HIDDEN_SECRET
-            and name in stored.webhooks
-        ):
-            hook["secret"] = stored.webhooks[name].secret
-    for name, source in (raw.get("sources") or {}).items():
-        if (
-            isinstance(source, dict)
-            and source.get("webhook_secret") == HIDDEN_SECRET
-            and name in stored.sources
-        ):
-            source["webhook_secret"] = stored.sources[name].webhook_secret
+    kept = {
+        ("webhooks", "secret"): {n: h.secret for n, h in stored.webhooks.items()},
+        ("sources", "webhook_secret"): {n: s.webhook_secret for n, s in stored.sources.items()},
+    }
+    for (section, key), secrets in kept.items():
+        for name, table in (raw.get(section) or {}).items():
+            if isinstance(table, dict) and table.get(key) == HIDDEN_SECRET and name in secrets:
+                table[key] = secrets[name]
     return AgencySettings.from_mapping(raw)
 
 
