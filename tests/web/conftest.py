@@ -32,6 +32,7 @@ def free_port() -> int:
 
 class LiveServer:
     def __init__(self, db_url: str) -> None:
+        self.db_url = db_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
