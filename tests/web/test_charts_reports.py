@@ -21,7 +21,7 @@ from referral_engine.users.models import Role
 from referral_engine.web.app import create_app
 from tests.agency import Agency
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, at
-from tests.reports.scenario import build, refer
+from tests.reports.scenario import build, move, refer
 from tests.team_members import PASSWORD, member
 
 NOW = "2026-11-20T12:00:00Z"  # in 2026-Q4 and ISO week 2026-W47
@@ -226,7 +226,21 @@ def test_a_producers_dashboard_labels_agency_numbers_and_shows_their_own_tasks(
     quarter: Agency,
 ) -> None:
     member(quarter.url, email="sam@agency.example", role=Role.producer, name="Sam Ortiz")
+    sam = next(u["id"] for u in quarter.api.get("/api/v1/users").json() if u["name"] == "Sam Ortiz")
+    referrals = quarter.api.get("/api/v1/referrals").json()
+    oak = next(r["id"] for r in referrals if r["prospect"]["first_name"] == "Prospect3")
+    move(quarter, oak, "2026-11-11T15:00:00Z", owner_id=sam)
+    clock.pin(at(NOW))
     producer = html(signed_in(quarter.url, "sam@agency.example", PASSWORD), "/")
+    own = producer.select_one("svg#own-book-chart")
+    assert own is not None, "a producer sees their own book's referrals"
+    assert drawn(own, "rect.bar") == [
+        ("Received", 1),
+        ("Contacted in SLA", 1),
+        ("Quoted", 1),
+        ("Converted", 1),
+    ]
+    assert producer.select_one("[data-own=close_rate]").text.startswith("Close rate: 100%")  # type: ignore[union-attr]
     covers = producer.select_one("[data-covers=agency]")
     assert covers is not None
     assert "Whole agency" in covers.text and "not only your book" in covers.text
@@ -237,6 +251,9 @@ def test_a_producers_dashboard_labels_agency_numbers_and_shows_their_own_tasks(
     assert "not only your book" not in principal.text
     everyone = principal.select_one(".overdue [data-covers]")
     assert everyone is not None and everyone["data-covers"] == "agency"
+    assert principal.select_one("svg#own-book-chart") is None, "the agency's view by default"
+    own_view = html(signed_in(quarter.url), "/?who=mine")
+    assert own_view.select_one("svg#own-book-chart") is not None
 
 
 def test_the_dashboard_counts_overdue_tasks_and_links_the_most_overdue(quarter: Agency) -> None:

@@ -2,8 +2,9 @@
 top referrers and return, and the overdue tasks of the person's book.
 
 The numbers come from the report services (the same as ``referral report`` and the
-API count). Those count the whole agency; the page says so on each section, and only
-the overdue tasks follow whose book the person sees (:func:`whose_book`).
+API count). Most count the whole agency, and the page says so on each section; the
+overdue tasks and "Your book" (the sources report grouped by producer) follow whose
+book the person sees (:func:`whose_book`): a producer's own, always.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from sqlalchemy.orm import Session
 from referral_engine import clock
 from referral_engine.reports import service as reports
 from referral_engine.reports.funnel import STEPS, funnel
+from referral_engine.reports.period import Period
 from referral_engine.reports.sources import SourceGrouping, SourceRow, source_report
 from referral_engine.tasks.models import Task, TaskStatus
+from referral_engine.users.models import User
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import charts
 from referral_engine.web.pages.report_pages import (
@@ -71,6 +74,30 @@ def referrers_svg(rows: list[SourceRow]) -> Any:
     )
 
 
+def own_book(session: Session, *, period: Period, user: User) -> SourceRow:
+    """The referrals of ``user``'s book received in ``period`` (the sources report
+    grouped by producer: those they own, or from clients they produce)."""
+    rows = source_report(session, period=period, by=SourceGrouping.producer).rows
+    mine = f"producer:{user.id}"
+    return next((r for r in rows if r.key == mine), SourceRow(user.name, "producer", key=mine))
+
+
+def own_book_svg(row: SourceRow) -> Any:
+    data = [
+        charts.Datum("Received", row.received),
+        charts.Datum("Contacted in SLA", row.contacted_within_sla),
+        charts.Datum("Quoted", row.quoted),
+        charts.Datum("Converted", row.converted),
+    ]
+    return charts.bar_chart(
+        ident="own-book-chart",
+        title="Your book's referrals this quarter",
+        desc="Referrals you own or from clients you produce, received this quarter, and "
+        "what became of them: " + "; ".join(f"{d.label} {d.text}" for d in data),
+        data=data,
+    )
+
+
 def overdue_tasks(session: Session, *, book: int | None, now: datetime) -> tuple[int, list[Task]]:
     """Open tasks due before ``now``: how many, and the most overdue few; only the
     person's own (assigned or escalated to them) when ``book`` is their id."""
@@ -105,6 +132,7 @@ def dashboard(
     roi = roi_of(session, quarter)
     book = whose_book(user, who)
     overdue_count, overdue = overdue_tasks(session, book=book, now=now)
+    own = own_book(session, period=quarter, user=user) if book is not None else None
     response = render(
         request,
         "dashboard.html",
@@ -125,6 +153,8 @@ def dashboard(
         roi_chart=roi_svg(roi, ident="dashboard-roi"),
         money=money,
         book=book,
+        own=own,
+        own_chart=own_book_svg(own) if own else None,
         who=who,
         overdue_count=overdue_count,
         overdue=overdue,
