@@ -210,7 +210,9 @@ ToDay = Annotated[
 
 @report_app.command("sources")
 def report_sources(
-    by: Annotated[str, typer.Option(help="referrer, partner, trigger or segment.")] = "referrer",
+    by: Annotated[
+        str, typer.Option(help="referrer, partner, trigger, segment or producer.")
+    ] = "referrer",
     from_: FromDay = None,
     to: ToDay = None,
     fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.table,

@@ -66,7 +66,7 @@ _TO = Query(None, description="Last day, included, YYYY-MM-DD (default: quarter 
 def sources_report(
     user: ApiUser,
     session: DbSession,
-    by: str = Query("referrer", description="referrer, partner, trigger or segment"),
+    by: str = Query("referrer", description="referrer, partner, trigger, segment or producer"),
     from_: str | None = _FROM,
     to: str | None = _TO,
 ) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 A row counts the referrals *received* in the period (created in it) and follows that
 cohort: how many were contacted within the priority-service SLA, quoted and converted
 (whenever that happened), and the premium and commission of those converted.
+
+Grouped ``by`` producer, a referral counts for its owner, else for the producer of the
+client who referred it (the book a producer sees on the referrals page), else for
+"no producer".
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from referral_engine.contacts.models import Client
 from referral_engine.events.lob import segment_of
 from referral_engine.referrals.models import Partner, Referral
 from referral_engine.reports.period import Period
+from referral_engine.users.models import User
 
 
 class SourceGrouping(StrEnum):
@@ -27,6 +32,7 @@ class SourceGrouping(StrEnum):
     partner = "partner"
     trigger = "trigger"
     segment = "segment"
+    producer = "producer"
 
 
 class BadGrouping(ValueError):
@@ -44,13 +50,16 @@ def parse_grouping(text: str) -> SourceGrouping:
 @dataclass
 class SourceRow:
     source: str
-    kind: str  # client, partner (its kind after a colon), external, trigger, segment
+    kind: str  # client, partner (its kind after a colon), external, trigger, segment, producer
     received: int = 0
     contacted_within_sla: int = 0
     quoted: int = 0
     converted: int = 0
     premium: float = 0.0
     commission: float = 0.0
+    # What the row counts, e.g. ``client:12``, ``partner:3``, ``producer:7``,
+    # ``producer:none`` (not in ``as_dict``: the report's columns stay as they are).
+    key: str = field(default="", compare=False)
 
     @property
     def close_rate(self) -> float | None:
@@ -149,6 +158,25 @@ def _by_ask_query(where: list[Any], *columns: Any) -> Any:
     )
 
 
+def _by_producer_query(where: list[Any]) -> Any:
+    """Counted per the referral's owner, else the referring client's producer."""
+    referrer = aliased(Client)
+    producer_id = func.coalesce(Referral.owner_id, referrer.producer_id)
+    counted = (
+        select(producer_id.label("producer_id"), *_counts())
+        .select_from(Referral)
+        .outerjoin(referrer, referrer.id == Referral.referred_by_client_id)
+        .where(*where)
+        .group_by(producer_id)
+        .subquery()
+    )
+    return (
+        select(*counted.c, User.name.label("producer_name"))
+        .outerjoin(User, User.id == counted.c.producer_id)
+        .order_by(counted.c.first_id)
+    )
+
+
 def _groups(session: Session, period: Period, by: SourceGrouping) -> list[RowMapping]:
     """The period's referrals, counted per distinct value of all that ``by`` reads (the
     rows' labels: see the queries above), in the order of each group's first referral."""
@@ -157,6 +185,8 @@ def _groups(session: Session, period: Period, by: SourceGrouping) -> list[RowMap
         where.append(Referral.referred_by_kind == "partner")
     if by in (SourceGrouping.referrer, SourceGrouping.partner):
         query = _by_referrer_query(where)
+    elif by == SourceGrouping.producer:
+        query = _by_producer_query(where)
     elif by == SourceGrouping.trigger:
         query = _by_ask_query(where, Ask.trigger.label("trigger"))
     else:
@@ -212,11 +242,19 @@ def _by_segment(group: RowMapping) -> tuple[str, str, str] | None:
     return segment, segment, "segment"
 
 
+def _by_producer(group: RowMapping) -> tuple[str, str, str] | None:
+    if group["producer_id"] is None:
+        return "producer:none", "no producer", "producer"
+    name = group["producer_name"] or f"user {group['producer_id']}"
+    return f"producer:{group['producer_id']}", name, "producer"
+
+
 _KEYS: dict[SourceGrouping, Callable[[RowMapping], tuple[str, str, str] | None]] = {
     SourceGrouping.referrer: _by_referrer,
     SourceGrouping.partner: _by_partner,
     SourceGrouping.trigger: _by_trigger,
     SourceGrouping.segment: _by_segment,
+    SourceGrouping.producer: _by_producer,
 }
 
 
@@ -238,6 +276,6 @@ def source_report(session: Session, *, period: Period, by: SourceGrouping) -> So
         if key is None:
             continue
         ident, name, kind = key
-        _count(rows.setdefault(ident, SourceRow(source=name, kind=kind)), group)
+        _count(rows.setdefault(ident, SourceRow(source=name, kind=kind, key=ident)), group)
     ordered = sorted(rows.values(), key=lambda r: (-r.converted, -r.received, r.source))
     return SourceReport(period=period, by=by, rows=ordered)

@@ -117,7 +117,8 @@ def test_no_page_breaks_under_the_content_security_policy(live_server, page) -> 
     page.wait_for_url(base + "/")
     links = page.locator("nav a")
     targets = [links.nth(i).get_attribute("href") for i in range(links.count())]
-    for href in [*targets, "/account", "/team", "/referrals", "/reports", "/webhooks"]:
+    reports = ["/reports/sources", "/reports/funnel", "/reports/roi"]
+    for href in [*targets, "/account", "/team", "/referrals", "/reports", "/webhooks", *reports]:
         response = page.goto(base + href)
         assert response is not None and response.status == 200, href
         assert page.evaluate("getComputedStyle(document.body).margin") is not None

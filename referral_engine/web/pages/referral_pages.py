@@ -167,11 +167,21 @@ def _say(exc: Exception) -> str:
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(request: Request, session: DbSession, week: str | None = None) -> HTMLResponse:
     user = page_user(request, session)
+    error = ""
     try:
         chosen = reports.parse_week(week) if week else reports.current_week(session, clock.now())
-    except reports.BadWeek:
+    except reports.BadWeek as exc:
+        error = f"week: {exc}; showing this week instead."
         chosen = reports.current_week(session, clock.now())
     recent = reports.recent_weeks(session, until=chosen, count=12)
-    return render(
-        request, "reports.html", user, recent=recent, labels=reports.ALL_LABELS, week=chosen
+    response = render(
+        request,
+        "reports.html",
+        user,
+        recent=recent,
+        labels=reports.ALL_LABELS,
+        week=chosen,
+        error=error,
     )
+    response.status_code = 422 if error else 200
+    return response

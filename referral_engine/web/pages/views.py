@@ -159,6 +159,7 @@ def mount_pages(app: FastAPI) -> None:
         invite,
         referral_detail,
         referral_pages,
+        report_pages,
         reward_pages,
         settings_page,
         team,
@@ -196,5 +197,6 @@ def mount_pages(app: FastAPI) -> None:
         team,
         account,
         webhooks,
+        report_pages,
     ):
         app.include_router(module.router)
