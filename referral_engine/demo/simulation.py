@@ -136,6 +136,8 @@ DEMO_SETTINGS = {
         "phone": "(312) 555-0100",
     },
     "review": {"premium_threshold": 10000, "commercial_requires_review": True},
+    # What the program costs (the software, the thank-you gifts, the time), for ROI.
+    "program": {"cost_per_month": 450, "currency": "USD"},
 }
 
 
