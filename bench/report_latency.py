@@ -17,7 +17,7 @@ on that server and drops after) it:
 3. with the clock pinned at the book's last instant, times each report the product has,
    ``--repeat`` times after one warm-up: every reports API endpoint through FastAPI's
    TestClient with the admin's token (this quarter, and sources and funnel over twelve
-   months), the dashboard and reports pages signed in, and the weekly digest's
+   months), the dashboard and the report pages signed in, and the weekly digest's
    rendering;
 4. times the baselines on the same engine: ``SELECT 1`` (a round trip doing no work) and
    ``GET /healthz`` (the HTTP stack doing no work).
@@ -95,6 +95,9 @@ def cases(now: datetime) -> list[Case]:
         Case("top-referrers", "/api/v1/reports/top-referrers"),
         Case("dashboard page", "/"),
         Case("reports page", "/reports"),
+        Case("sources page", "/reports/sources"),
+        Case("funnel page", "/reports/funnel"),
+        Case("roi page", "/reports/roi"),
         Case(
             "weekly digest (rendered)",
             call=lambda session: render_digest(session, current_week(session, now), now=now),

@@ -192,6 +192,9 @@ def test_the_sources_csv_downloads_as_an_attachment_with_formulas_neutralized(
         ("quarter=2026-Q5", "quarter", "expected YYYY-QN"),
         ("from=2026-13-01", "from", "not a date like 2026-10-01"),
         ("from=2026-12-01&to=2026-11-01", "from", "is after to"),
+        ("quarter=9999-Q4", "quarter", "this far from today cannot be counted"),
+        ("quarter=0000-Q1", "quarter", "this far from today cannot be counted"),
+        ("to=9999-12-31", "to", "this far from today cannot be counted"),
     ],
 )
 def test_a_bad_period_shows_the_page_again_with_a_plain_message(
@@ -214,6 +217,12 @@ def test_a_bad_week_shows_the_dashboard_and_hub_with_a_plain_message(quarter: Ag
         page = html(client, path, status=422)
         alert = page.select_one("[role=alert]")
         assert alert is not None and "has no week 54" in alert.text, path
+        if path.startswith("/?"):
+            assert page.h1 is not None and page.h1.text == "Week 2026-W47", "this week instead"
+    for path in ("/?week=9999-W52", "/reports?week=0001-W01"):
+        page = html(client, path, status=422)
+        alert = page.select_one("[role=alert]")
+        assert alert is not None and "is not between 1900 and 9998" in alert.text, path
 
 
 def test_the_reports_hub_links_each_report(quarter: Agency) -> None:

@@ -126,7 +126,7 @@ def trend_chart(*, ident: str, title: str, desc: str, data: Sequence[Datum]) -> 
     at each point, the first and last labels underneath; the scale starts at 0."""
     if not data:
         return _empty(ident, title, desc)
-    width, height, left, right, top, bottom = 240, 110, 8, 8, 18, 22
+    width, height, left, right, top, bottom = 200, 96, 6, 6, 18, 22
     high = max(max(d.value for d in data), 1.0)
     step = (width - left - right) / max(len(data) - 1, 1)
     plot_h = height - top - bottom
@@ -151,10 +151,10 @@ def trend_chart(*, ident: str, title: str, desc: str, data: Sequence[Datum]) -> 
     last_x, last_y = points[-1]
     parts.append(
         f'<text x="{last_x:.1f}" y="{max(last_y - 6, 12):.1f}" text-anchor="end" '
-        f'font-size="12" fill="{INK}" {FONT}>{escape(data[-1].text)}</text>'
-        f'<text x="{left}" y="{height - 6}" font-size="11" fill="{MUTED}" {FONT}>'
+        f'font-size="13" fill="{INK}" {FONT}>{escape(data[-1].text)}</text>'
+        f'<text x="{left}" y="{height - 5}" font-size="12" fill="{MUTED}" {FONT}>'
         f"{escape(data[0].label)}</text>"
-        f'<text x="{width - right}" y="{height - 6}" text-anchor="end" font-size="11" '
+        f'<text x="{width - right}" y="{height - 5}" text-anchor="end" font-size="12" '
         f'fill="{MUTED}" {FONT}>{escape(data[-1].label)}</text>'
     )
     parts.append("</svg>")

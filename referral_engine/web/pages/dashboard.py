@@ -27,6 +27,7 @@ from referral_engine.users.models import User
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import charts
 from referral_engine.web.pages.report_pages import (
+    chosen_week,
     funnel_svg,
     money,
     roi_of,
@@ -117,12 +118,7 @@ def dashboard(
 ) -> HTMLResponse:
     user = page_user(request, session)
     now = clock.now()
-    error = ""
-    try:
-        chosen = reports.parse_week(week) if week else reports.current_week(session, now)
-    except reports.BadWeek as exc:
-        error = f"week: {exc}; showing this week instead."
-        chosen = reports.current_week(session, now)
+    chosen, error = chosen_week(session, week, now)
     recent = reports.recent_weeks(session, until=chosen, count=TREND_WEEKS)
     numbers = recent[0]  # the chosen week comes first, counted once
     quarter = this_quarter(session, now)

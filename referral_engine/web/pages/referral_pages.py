@@ -12,6 +12,7 @@ from referral_engine.referrals.models import Referral, ReferralStatus
 from referral_engine.referrals.schemas import ReferralUpdate
 from referral_engine.reports import service as reports
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages.report_pages import chosen_week
 from referral_engine.web.pages.views import ALL, page_user, render, whose_book
 
 router = APIRouter(include_in_schema=False)
@@ -167,12 +168,7 @@ def _say(exc: Exception) -> str:
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(request: Request, session: DbSession, week: str | None = None) -> HTMLResponse:
     user = page_user(request, session)
-    error = ""
-    try:
-        chosen = reports.parse_week(week) if week else reports.current_week(session, clock.now())
-    except reports.BadWeek as exc:
-        error = f"week: {exc}; showing this week instead."
-        chosen = reports.current_week(session, clock.now())
+    chosen, error = chosen_week(session, week, clock.now())
     recent = reports.recent_weeks(session, until=chosen, count=12)
     response = render(
         request,

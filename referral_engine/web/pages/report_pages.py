@@ -75,7 +75,30 @@ def choose_period(
     except BadPeriod as exc:
         name = exc.field if exc.field in ("from", "to") else "from"
         choice.errors[name] = f"{exc.reason}."
+    except (ValueError, OverflowError):  # a year the calendar cannot count to or from
+        name = "quarter" if choice.quarter else ("to" if to else "from")
+        choice.errors[name] = "a date this far from today cannot be counted."
     return choice
+
+
+def chosen_week(session: Session, text: str | None, now: datetime) -> tuple[str, str]:
+    """The week ``text`` names (this week when empty) and, when it cannot be used, this
+    week with a plain message saying why."""
+    current = reports.current_week(session, now)
+    if not text:
+        return current, ""
+    try:
+        chosen = reports.parse_week(text)
+    except reports.BadWeek as exc:
+        return current, f"week: {exc}; showing this week instead."
+    if not FIRST_YEAR <= int(chosen.split("-W")[0]) <= LAST_YEAR:
+        years = f"between {FIRST_YEAR} and {LAST_YEAR}"
+        return current, f"week: {text!r} is not {years}; showing this week instead."
+    return chosen, ""
+
+
+# The weeks a page counts back from: 12 weeks before must still be on the calendar.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 def this_quarter(session: Session, now: datetime) -> Period:
