@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -53,9 +53,7 @@ def referral_page(
     user = page_user(request, session)
     referral = repository.get(session, referral_id)
     if referral is None:
-        return RedirectResponse(
-            f"/referrals?error={quote(f'no referral {referral_id}')}", status_code=303
-        )
+        raise HTTPException(404, f"no referral {referral_id}")
     read = referrals.read(session, referral, timeline=True)
     query = select(Task).where(Task.referral_id == referral_id).order_by(Task.created_at, Task.id)
     people = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
