@@ -28,6 +28,9 @@ def field_error(page: BeautifulSoup, name: str) -> str:
     field = page.find(attrs={"name": name})
     assert field is not None, f"no field {name}"
     assert field.get("aria-invalid") == "true", f"{name} is not marked invalid"
-    described = page.find(id=field["aria-describedby"])
-    assert described is not None, f"{name}'s message is missing"
-    return described.get_text(" ", strip=True)
+    said = []
+    for ident in field["aria-describedby"].split():
+        described = page.find(id=ident)
+        assert described is not None, f"{name}'s message {ident} is missing"
+        said.append(described.get_text(" ", strip=True))
+    return " ".join(said)
