@@ -3,6 +3,7 @@ prospect's fields to correct) for a draft read from a reply; reassign; add a not
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -12,8 +13,9 @@ from sqlalchemy import select
 
 from referral_engine import clock
 from referral_engine.agency.service import load_settings, normalize_context
-from referral_engine.referrals import confirmation, repository, rules
+from referral_engine.referrals import confirmation, messages, repository, rules, undo
 from referral_engine.referrals import service as referrals
+from referral_engine.referrals.models import NotConvertedReason
 from referral_engine.referrals.schemas import ReferralConfirm, ReferralUpdate
 from referral_engine.tasks.models import Task
 from referral_engine.users.models import User
@@ -49,14 +51,42 @@ def _say(exc: Exception) -> str:
 @router.get("/referrals/{referral_id}", response_model=None)
 def referral_page(
     request: Request, session: DbSession, referral_id: int, done: str = "", error: str = ""
-) -> HTMLResponse | RedirectResponse:
+) -> HTMLResponse:
     user = page_user(request, session)
+    return _page(request, session, user, referral_id, done=done, error=error)
+
+
+def _page(
+    request: Request,
+    session: DbSession,
+    user: User,
+    referral_id: int,
+    *,
+    done: str = "",
+    error: str = "",
+    **forms: Any,
+) -> HTMLResponse:
+    """The referral's page; ``forms`` carry what was typed into a refused form and the
+    words for it."""
     referral = repository.get(session, referral_id)
     if referral is None:
         raise HTTPException(404, f"no referral {referral_id}")
+    now = clock.now()
     read = referrals.read(session, referral, timeline=True)
     query = select(Task).where(Task.referral_id == referral_id).order_by(Task.created_at, Task.id)
     people = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+    change = undo.undoable(session, referral, now=now)
+    final = referral.status in rules.FINAL
+    told = {} if final else messages.who_is_told(session, referral, now=now)
+    extra: dict[str, Any] = {}
+    if change is not None:
+        left = -int(-(change.at + undo.UNDO_WINDOW - now).total_seconds() // 60)  # rounded up
+        extra = {
+            "undo_referral": referral.id,
+            "undo_words": f"Set to {change.after.replace('_', ' ')} by "
+            f"{change.actor or 'someone'}: you can undo this for {left} more "
+            f"minute{'s' if left != 1 else ''}.",
+        }
     return render(
         request,
         "referral.html",
@@ -69,7 +99,36 @@ def referral_page(
         fields=PROSPECT_LABELS,
         done=done,
         error=error,
+        reasons=[reason.value for reason in NotConvertedReason],
+        tells={referral.id: {str(k): v for k, v in told.items()}},
+        **extra,
+        **forms,
     )
+
+
+def refused(
+    request: Request,
+    session: DbSession,
+    referral_id: int,
+    typed: dict[str, str],
+    problems: dict[str, str],
+) -> HTMLResponse:
+    """The referral's page after a refused status change: what was typed, the words
+    next to each field, 422; nothing changed."""
+    session.rollback()
+    user = page_user(request, session)
+    response = _page(
+        request,
+        session,
+        user,
+        referral_id,
+        error="Status not changed: fix what is marked below.",
+        status_for=referral_id,
+        status_typed=typed,
+        status_problems=problems,
+    )
+    response.status_code = 422
+    return response
 
 
 @router.post("/referrals/{referral_id}/confirm")

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 
 from referral_engine.settings import AgencySettings
+from referral_engine.web.pages.plain import plain
 
 SECTIONS: dict[str, str] = {
     "agency": "Agency",
@@ -136,23 +136,3 @@ def apply(
     if problems:
         return None, problems
     return candidate, {}
-
-
-def plain(error: ErrorDetails) -> str:
-    """A validation error in words a person can act on."""
-    kind = error["type"]
-    limits = error.get("ctx") or {}
-    if kind in ("int_parsing", "int_from_float"):
-        return "Enter a whole number."
-    if kind == "float_parsing":
-        return "Enter a number."
-    if kind == "greater_than_equal":
-        return f"Enter {limits['ge']} or more."
-    if kind == "less_than_equal":
-        return f"Enter {limits['le']} or less."
-    if kind == "literal_error":
-        return f"Choose one of: {limits.get('expected', '')}."
-    if kind == "string_too_short" or kind == "string_too_long":
-        return f"Enter {limits.get('min_length') or limits.get('max_length')} characters."
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
