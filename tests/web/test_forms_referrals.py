@@ -213,3 +213,16 @@ def test_an_empty_capture_form_asks_who_was_referred(agency) -> None:  # type: i
     response = signed_in(agency.api).post("/referrals/new", data={"referred_by_kind": "client"})
     assert response.status_code == 422
     assert "Enter who was referred" in soup(response).find(id="capture-error").text
+
+
+def test_the_api_undoes_a_status_change_too(agency, from_dana) -> None:  # type: ignore[no-untyped-def]
+    with clock.frozen(CHANGED):
+        agency.api.patch(f"/api/v1/referrals/{from_dana}", json={"status": "quoting"})
+    with clock.frozen(CHANGED + timedelta(minutes=5)):
+        undone = agency.api.post(f"/api/v1/referrals/{from_dana}/status/undo")
+        again = agency.api.post(f"/api/v1/referrals/{from_dana}/status/undo")
+    assert undone.status_code == 200
+    assert undone.json()["referral"]["status"] == "new"
+    assert undone.json()["detail"].startswith("Undid quoting → new")
+    assert again.status_code == 409
+    assert again.headers["content-type"] == "application/problem+json"
