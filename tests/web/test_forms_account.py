@@ -48,3 +48,18 @@ def test_two_different_new_passwords_are_told_at_the_second_box(api) -> None:  #
     )
     assert response.status_code == 422
     assert "not the same" in field_error(soup(response), "confirm")
+
+
+def test_an_invitation_to_a_bad_address_keeps_the_form(api) -> None:  # type: ignore[no-untyped-def]
+    typed = {"email": "sam@", "name": "Sam Ortiz", "role": "csr", "senior": "1"}
+    response = signed_in(api).post("/team/invite", data=typed)
+    assert response.status_code == 422
+    page = soup(response)
+    assert field_error(page, "email") == "Enter an email address like name@agency.com."
+    assert page.find("input", attrs={"name": "name"})["value"] == "Sam Ortiz"
+    assert page.find("select", attrs={"name": "role"}).find("option", selected=True)["value"] == (
+        "csr"
+    )
+    assert page.find("input", attrs={"name": "senior"}).has_attr("checked")
+    people = api.get("/api/v1/users").json()
+    assert all(p["email"] != "sam@" for p in people)
