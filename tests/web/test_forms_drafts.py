@@ -132,3 +132,29 @@ def test_the_preview_follows_the_typing_in_the_browser(live_server, page, agency
     box.fill("Thanks 😊 " * 10)
     assert "2 SMS segments (UCS-2)" in count.inner_text()
     assert page.locator(".preview-text").inner_text() == ("Thanks 😊 " * 10).strip()
+
+
+@pytest.mark.parametrize(
+    "until, words",
+    [
+        ("next tuesday", "Pick a date and time to send it, e.g. 8 Dec 2026, 14:30."),
+        ("2026-11-20T10:00", "Pick a time in the future."),
+    ],
+)
+def test_a_bad_deferral_keeps_what_was_typed(agency, pending, until, words) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(agency.api)
+    response = client.post(f"/asks/{pending['id']}/defer", data={"until": until})
+    assert response.status_code == 422
+    page = soup(response)
+    assert field_error(page, "until") == words
+    assert page.find("input", attrs={"name": "until"})["value"] == until
+    assert agency.ask(pending["id"])["status"] == "pending_review"
+
+
+def test_declining_without_a_reason_says_to_give_one(agency, pending) -> None:  # type: ignore[no-untyped-def]
+    response = signed_in(agency.api).post(f"/asks/{pending['id']}/decline", data={"reason": " "})
+    assert response.status_code == 422
+    assert field_error(soup(response), "reason") == (
+        "Say why not to ask: it goes on the ask's timeline."
+    )
+    assert agency.ask(pending["id"])["status"] == "pending_review"

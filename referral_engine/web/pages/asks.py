@@ -138,6 +138,42 @@ async def approve(request: Request, session: DbSession, ask_id: int) -> Response
     return _back(request, ask_id, done=f"Ask {ask_id} approved.")
 
 
+PICK_A_TIME = "Pick a date and time to send it, e.g. 8 Dec 2026, 14:30."
+IN_THE_PAST = "Pick a time in the future."
+SAY_WHY = "Say why not to ask: it goes on the ask's timeline."
+
+
+def _form_refused(
+    request: Request,
+    session: DbSession,
+    ask_id: int,
+    typed: dict[str, str],
+    problems: dict[str, str],
+) -> HTMLResponse:
+    """The ask's page again after a refused defer or decline: what was typed, the words
+    next to the field, 422."""
+    session.rollback()
+    user = page_user(request, session)
+    ask = repository.get(session, ask_id)
+    if ask is None:
+        raise HTTPException(404, "no such ask")
+    response = render(
+        request,
+        "ask.html",
+        user,
+        ask=review.read(session, ask, timeline=True),
+        zone=load_settings(session).agency.timezone,
+        error="Not done: " + " ".join(problems.values()),
+        done="",
+        can_review=asks.may_review(user, ask),
+        typed_for=ask_id,
+        action_typed=typed,
+        action_problems=problems,
+    )
+    response.status_code = 422
+    return response
+
+
 def _refused(
     request: Request,
     session: DbSession,
@@ -180,29 +216,29 @@ def _refused(
     return response
 
 
-@router.post("/asks/{ask_id}/defer")
-def defer(
-    request: Request, session: DbSession, ask_id: int, until: str = Form("")
-) -> RedirectResponse:
+@router.post("/asks/{ask_id}/defer", response_model=None)
+def defer(request: Request, session: DbSession, ask_id: int, until: str = Form("")) -> Response:
     user = page_user(request, session)
     try:
         instant = agency_instant(session, until)
     except ValueError:
-        return _back(request, ask_id, error="Pick a date and time to defer to.")
+        return _form_refused(request, session, ask_id, {"until": until}, {"until": PICK_A_TIME})
     try:
         review.defer_ask(session, ask_id=ask_id, user=user, until=instant, now=clock.now())
+    except asks.DraftRefused:
+        return _form_refused(request, session, ask_id, {"until": until}, {"until": IN_THE_PAST})
     except REVIEW_ERRORS as exc:
         return _back(request, ask_id, error=str(exc))
     return _back(request, ask_id, done=f"Ask {ask_id} deferred.")
 
 
-@router.post("/asks/{ask_id}/decline")
-def decline(
-    request: Request, session: DbSession, ask_id: int, reason: str = Form("")
-) -> RedirectResponse:
+@router.post("/asks/{ask_id}/decline", response_model=None)
+def decline(request: Request, session: DbSession, ask_id: int, reason: str = Form("")) -> Response:
     user = page_user(request, session)
     try:
         review.decline_ask(session, ask_id=ask_id, user=user, reason=reason, now=clock.now())
+    except asks.DraftRefused:
+        return _form_refused(request, session, ask_id, {"reason": reason}, {"reason": SAY_WHY})
     except REVIEW_ERRORS as exc:
         return _back(request, ask_id, error=str(exc))
     return _back(request, ask_id, done=f"Ask {ask_id} declined.")
