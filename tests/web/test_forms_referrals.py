@@ -226,3 +226,34 @@ def test_the_api_undoes_a_status_change_too(agency, from_dana) -> None:  # type:
     assert undone.json()["detail"].startswith("Undid quoting → new")
     assert again.status_code == 409
     assert again.headers["content-type"] == "application/problem+json"
+
+
+def test_confirming_a_draft_with_a_bad_mobile_keeps_the_corrections(agency) -> None:  # type: ignore[no-untyped-def]
+    from tests.referrals.support import draft
+
+    agency.feed(bind(), now="2026-11-25T22:00:00Z")
+    with clock.frozen(CHANGED):
+        drafted = draft(agency.url)
+        response = signed_in(agency.api).post(
+            f"/referrals/{drafted}/confirm",
+            data={"first_name": "Maria", "last_name": "Lopez", "mobile": "555"},
+        )
+    assert response.status_code == 422
+    page = soup(response)
+    assert field_error(page, "mobile") == "Enter a mobile number like (312) 555-0100."
+    assert page.find("input", attrs={"name": "last_name"})["value"] == "Lopez"
+    read = agency.api.get(f"/api/v1/referrals/{drafted}").json()
+    assert read["needs_confirmation"] is True and read["prospect"]["last_name"] != "Lopez"
+
+
+def test_an_empty_note_is_refused_at_the_box(agency, from_dana) -> None:  # type: ignore[no-untyped-def]
+    response = signed_in(agency.api).post(f"/referrals/{from_dana}/notes", data={"note": "  "})
+    assert response.status_code == 422
+    assert "Write a note of 1 to 5000 characters." == field_error(soup(response), "note")
+
+
+def test_a_note_too_long_is_refused_and_kept(agency, from_dana) -> None:  # type: ignore[no-untyped-def]
+    note = "Called twice. " * 400
+    response = signed_in(agency.api).post(f"/referrals/{from_dana}/notes", data={"note": note})
+    assert response.status_code == 422
+    assert soup(response).find("textarea", attrs={"name": "note"}).text == note

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -20,6 +20,7 @@ from referral_engine.referrals.schemas import ReferralConfirm, ReferralUpdate
 from referral_engine.tasks.models import Task
 from referral_engine.users.models import User
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages import plain
 from referral_engine.web.pages.views import page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -115,26 +116,30 @@ def refused(
 ) -> HTMLResponse:
     """The referral's page after a refused status change: what was typed, the words
     next to each field, 422; nothing changed."""
-    session.rollback()
-    user = page_user(request, session)
-    response = _page(
+    return _refused(
         request,
         session,
-        user,
         referral_id,
-        error="Status not changed: fix what is marked below.",
+        "Status not changed: fix what is marked below.",
         status_for=referral_id,
         status_typed=typed,
         status_problems=problems,
     )
+
+
+def _refused(
+    request: Request, session: DbSession, referral_id: int, error: str, **forms: Any
+) -> HTMLResponse:
+    """The referral's page again, 422, with a refused form as it was typed."""
+    session.rollback()
+    user = page_user(request, session)
+    response = _page(request, session, user, referral_id, error=error, **forms)
     response.status_code = 422
     return response
 
 
-@router.post("/referrals/{referral_id}/confirm")
-async def referral_confirm(
-    request: Request, session: DbSession, referral_id: int
-) -> RedirectResponse:
+@router.post("/referrals/{referral_id}/confirm", response_model=None)
+async def referral_confirm(request: Request, session: DbSession, referral_id: int) -> Response:
     """Confirm a draft with the prospect's fields as the form shows them."""
     user = page_user(request, session)
     form = await request.form()
@@ -149,8 +154,21 @@ async def referral_confirm(
             user=user,
             now=clock.now(),
         )
+    except ValidationError as exc:
+        names: dict[tuple[str, ...], str] = {("prospect", n): n for n, _ in PROSPECT_LABELS}
+        problems = plain.by_field(exc, names)
+        if plain.FORM in problems:
+            problems[plain.FORM] = "Enter a name, a company, an email or a mobile number."
+        typed = {name: str(form.get(name, "")) for name, _ in PROSPECT_LABELS}
+        return _refused(
+            request,
+            session,
+            referral_id,
+            "Not confirmed: fix what is marked below.",
+            confirm_typed=typed,
+            confirm_problems=problems,
+        )
     except (
-        ValidationError,
         rules.ReferralNotFound,
         confirmation.NotYours,
         confirmation.AlreadyReceived,
@@ -175,13 +193,23 @@ def referral_owner(
     return _back(referral_id, done="Reassigned")
 
 
-@router.post("/referrals/{referral_id}/notes")
+@router.post("/referrals/{referral_id}/notes", response_model=None)
 def referral_note(
     request: Request, session: DbSession, referral_id: int, note: str = Form("")
-) -> RedirectResponse:
+) -> Response:
     user = page_user(request, session)
     try:
         referrals.add_note(session, referral_id=referral_id, text=note, user=user, now=clock.now())
-    except (rules.ReferralNotFound, rules.InvalidReferral) as exc:
+    except rules.ReferralNotFound as exc:
         return _back(referral_id, error=_say(exc))
+    except rules.InvalidReferral as exc:
+        words = exc.reason[:1].upper() + exc.reason[1:] + "."
+        return _refused(
+            request,
+            session,
+            referral_id,
+            "Note not added.",
+            note_typed=note,
+            note_problem=words,
+        )
     return _back(referral_id, done="Note added")
