@@ -249,7 +249,7 @@ def test_confirming_a_draft_with_a_bad_mobile_keeps_the_corrections(agency) -> N
 def test_an_empty_note_is_refused_at_the_box(agency, from_dana) -> None:  # type: ignore[no-untyped-def]
     response = signed_in(agency.api).post(f"/referrals/{from_dana}/notes", data={"note": "  "})
     assert response.status_code == 422
-    assert "Write a note of 1 to 5000 characters." == field_error(soup(response), "note")
+    assert field_error(soup(response), "note") == "Write a note of 1 to 5000 characters."
 
 
 def test_a_note_too_long_is_refused_and_kept(agency, from_dana) -> None:  # type: ignore[no-untyped-def]
@@ -257,3 +257,25 @@ def test_a_note_too_long_is_refused_and_kept(agency, from_dana) -> None:  # type
     response = signed_in(agency.api).post(f"/referrals/{from_dana}/notes", data={"note": note})
     assert response.status_code == 422
     assert soup(response).find("textarea", attrs={"name": "note"}).text == note
+
+
+def test_consent_on_a_form_without_its_wording_keeps_what_was_typed(agency) -> None:  # type: ignore[no-untyped-def]
+    agency.feed(bind(client__consent={"sms": None, "email": False}), now="2026-11-25T22:00:00Z")
+    from tests.contacts.test_consent import client_id
+
+    typed = {
+        "purpose": "sms",
+        "status": "granted",
+        "how": "form",
+        "at": "2026-11-26T09:00",
+        "number": "312-555-0123",
+    }
+    with clock.frozen(CHANGED):
+        response = signed_in(agency.api).post(f"/contacts/{client_id(agency)}/consent", data=typed)
+    assert response.status_code == 422
+    page = soup(response)
+    assert "needs the wording the client saw" in field_error(page, "wording")
+    assert page.find("input", attrs={"name": "at"})["value"] == "2026-11-26T09:00"
+    assert page.find("select", attrs={"name": "how"}).find("option", selected=True)["value"] == (
+        "form"
+    )
