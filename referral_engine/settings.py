@@ -126,7 +126,7 @@ class TimingSection(_Section):
 
         if in_quiet_hours_local(time(self.send_hour), self.quiet_start_time, self.quiet_end_time):
             raise ValueError(
-                f"send_hour {self.send_hour} falls inside quiet hours "
+                f"send_hour {self.send_hour}:00 falls inside quiet hours "
                 f"({self.quiet_start}–{self.quiet_end}): pick an hour outside them"
             )
         return self

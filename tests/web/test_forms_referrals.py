@@ -279,3 +279,11 @@ def test_consent_on_a_form_without_its_wording_keeps_what_was_typed(agency) -> N
     assert page.find("select", attrs={"name": "how"}).find("option", selected=True)["value"] == (
         "form"
     )
+
+
+def test_reassigning_to_nobody_is_refused_at_the_select(agency, from_dana) -> None:  # type: ignore[no-untyped-def]
+    before = agency.api.get(f"/api/v1/referrals/{from_dana}").json()["owner"]
+    response = signed_in(agency.api).post(f"/referrals/{from_dana}/owner", data={"owner_id": "999"})
+    assert response.status_code == 422
+    assert field_error(soup(response), "owner_id")
+    assert agency.api.get(f"/api/v1/referrals/{from_dana}").json()["owner"] == before

@@ -107,13 +107,14 @@ def test_an_empty_or_bad_value_is_refused_and_nothing_saved(  # type: ignore[no-
     assert stored(api) == before
 
 
-def test_a_send_hour_inside_quiet_hours_is_told_for_the_section(client, api) -> None:  # type: ignore[no-untyped-def]
+def test_a_send_hour_inside_quiet_hours_is_told_at_the_send_hour(client, api) -> None:  # type: ignore[no-untyped-def]
     form = section_form(soup(client.get("/settings")), "timing")
     form["send_hour"] = "22"
     response = client.post("/settings/timing", data=form)
     assert response.status_code == 422
-    said = soup(response).find(id="timing-error").text
-    assert said == "Send_hour 22 falls inside quiet hours (21:00–08:00): pick an hour outside them."
+    assert field_error(soup(response), "send_hour") == (
+        "22:00 falls inside quiet hours (21:00–08:00): pick an hour outside them."
+    )
 
 
 def test_the_advanced_editor_refuses_an_empty_text(client, api) -> None:  # type: ignore[no-untyped-def]

@@ -177,10 +177,10 @@ async def referral_confirm(request: Request, session: DbSession, referral_id: in
     return _back(referral_id, done="Confirmed: its contact task is due within 24 hours")
 
 
-@router.post("/referrals/{referral_id}/owner")
+@router.post("/referrals/{referral_id}/owner", response_model=None)
 def referral_owner(
     request: Request, session: DbSession, referral_id: int, owner_id: int = Form(...)
-) -> RedirectResponse:
+) -> Response:
     """Reassign the referral and its open contact task."""
     user = page_user(request, session)
     changes = ReferralUpdate(owner_id=owner_id)
@@ -188,8 +188,18 @@ def referral_owner(
         referrals.update(
             session, referral_id=referral_id, changes=changes, user=user, now=clock.now()
         )
-    except (rules.ReferralNotFound, rules.InvalidReferral, confirmation.NotYours) as exc:
+    except rules.ReferralNotFound as exc:
         return _back(referral_id, error=_say(exc))
+    except (rules.InvalidReferral, confirmation.NotYours) as exc:
+        words = exc.reason if isinstance(exc, rules.InvalidReferral) else str(exc)
+        return _refused(
+            request,
+            session,
+            referral_id,
+            "Not reassigned.",
+            owner_typed=owner_id,
+            owner_problem=words[:1].upper() + words[1:] + ("" if words.endswith(".") else "."),
+        )
     return _back(referral_id, done="Reassigned")
 
 

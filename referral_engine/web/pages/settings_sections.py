@@ -131,7 +131,14 @@ def apply(
         for error in exc.errors():
             loc = error["loc"]
             key = str(loc[1]) if len(loc) > 1 and loc[0] == section else SECTION_ERROR
-            problems.setdefault(key, plain(error))
+            words = plain(error)
+            if key == SECTION_ERROR:
+                # A rule across fields that names one first ("send_hour 22 falls inside
+                # quiet hours") is told at that field.
+                first, _, rest = str(error["msg"]).removeprefix("Value error, ").partition(" ")
+                if first in values and rest:
+                    key, words = first, rest[:1].upper() + rest[1:] + "."
+            problems.setdefault(key, words)
         return None, problems
     if problems:
         return None, problems
