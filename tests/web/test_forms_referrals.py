@@ -287,3 +287,24 @@ def test_reassigning_to_nobody_is_refused_at_the_select(agency, from_dana) -> No
     assert response.status_code == 422
     assert field_error(soup(response), "owner_id")
     assert agency.api.get(f"/api/v1/referrals/{from_dana}").json()["owner"] == before
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_undo_right_after_a_mistaken_click_in_the_browser(  # type: ignore[no-untyped-def]
+    live_server, page, agency, from_dana
+) -> None:
+    from tests.web.test_pages import sign_in
+
+    clock.pin(CHANGED)
+    try:
+        sign_in(page, live_server.url)
+        page.goto(live_server.url + "/referrals")
+        card = page.locator(f"#referral-{from_dana}")
+        card.locator("button:has-text('Mark contacted and tell Dana')").click()
+        assert "contacted" in page.locator("[role=status]").inner_text()
+        page.locator("form.undo button:has-text('Undo')").click()
+        assert "Undid contacted → new" in page.locator("[role=status]").inner_text()
+        assert agency.api.get(f"/api/v1/referrals/{from_dana}").json()["status"] == "new"
+    finally:
+        clock.pin(None)
