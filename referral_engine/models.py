@@ -7,7 +7,7 @@ from referral_engine.db import Base
 from referral_engine.delivery.models import Click, Message
 from referral_engine.events.models import Event, RawInput, WebhookMessage
 from referral_engine.jobs.models import Job
-from referral_engine.referrals.models import Referral, Reward
+from referral_engine.referrals.models import Referral, ReferralStatusChange, Reward
 from referral_engine.replies.models import Reply
 from referral_engine.sources.models import SourceState
 from referral_engine.tasks.models import Task
@@ -23,6 +23,7 @@ __all__ = [
     "Click",
     "Message",
     "Referral",
+    "ReferralStatusChange",
     "Reward",
     "Reply",
     "Task",

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB_URL = "sqlite:///./referral.db"
@@ -47,6 +55,19 @@ class AgencySection(_Section):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("principal_email")
+    @classmethod
+    def _an_email(cls, value: str, info: ValidationInfo) -> str:
+        from email_validator import EmailNotValidError, validate_email
+
+        value = value.strip()
+        if not value or (info.context or {}).get("stored"):
+            return value  # stored before this check: read as it is, refused when next saved
+        try:
+            return validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ValueError("Enter an email address like name@agency.com") from exc
 
     @field_validator("holidays")
     @classmethod
@@ -104,7 +125,10 @@ class TimingSection(_Section):
         from referral_engine.decisions.calendar import in_quiet_hours_local
 
         if in_quiet_hours_local(time(self.send_hour), self.quiet_start_time, self.quiet_end_time):
-            raise ValueError(f"send_hour {self.send_hour} falls inside quiet hours")
+            raise ValueError(
+                f"send_hour {self.send_hour}:00 falls inside quiet hours "
+                f"({self.quiet_start}–{self.quiet_end}): pick an hour outside them"
+            )
         return self
 
 
@@ -360,9 +384,11 @@ class AgencySettings(_Section):
         return raw
 
     @classmethod
-    def from_mapping(cls, raw: dict[str, Any]) -> AgencySettings:
+    def from_mapping(cls, raw: dict[str, Any], *, stored: bool = False) -> AgencySettings:
+        """Settings from TOML-shaped tables; ``stored``: read back from the database, where
+        a value saved before a newer check stays readable (it is checked when next saved)."""
         try:
-            return cls.model_validate(raw)
+            return cls.model_validate(raw, context={"stored": stored})
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])

@@ -35,7 +35,7 @@ def _parsed(document: str) -> AgencySettings:
     """Settings parsed once per process for each stored document (validating them takes
     about 2 ms, and every request and every batch of the worker reads them). The
     object is shared: callers read it and never change it (``merged`` makes a new one)."""
-    return AgencySettings.from_mapping(json.loads(document))
+    return AgencySettings.from_mapping(json.loads(document), stored=True)
 
 
 def save_settings(session: Session, *, settings: AgencySettings) -> AgencySettings:

@@ -35,14 +35,12 @@ def problem_for_review(exc: Exception) -> Problem:
         return Problem(403, "Forbidden", str(exc), kind="forbidden")
     if isinstance(exc, asks.ReviewRefused):
         return Problem(409, "Ask cannot be reviewed so", str(exc), kind="review-refused")
-    field, _, reason = str(exc).partition(": ")
-    return Problem(
-        422,
-        "Invalid review",
-        str(exc),
-        kind="invalid-review",
-        errors=[{"field": field, "reason": reason or str(exc)}],
-    )
+    if isinstance(exc, asks.DraftRefused):
+        errors = [{"field": field, "reason": words} for field, words in exc.problems]
+    else:
+        field, _, reason = str(exc).partition(": ")
+        errors = [{"field": field, "reason": reason or str(exc)}]
+    return Problem(422, "Invalid review", str(exc), kind="invalid-review", errors=errors)
 
 
 REVIEW_ERRORS = (asks.AskNotFound, asks.ReviewForbidden, asks.ReviewRefused, asks.DraftRefused)

@@ -11,14 +11,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from referral_engine.asks import repository
-from referral_engine.asks.drafts import (
-    OPT_OUT_LINE,
-    SMS_MAX_SEGMENTS,
-    Draft,
-    first_text_footer,
-    sms_segments,
-)
+from referral_engine.asks import checks, repository
+from referral_engine.asks.checks import DraftProblem
+from referral_engine.asks.drafts import OPT_OUT_LINE, Draft, first_text_footer
 from referral_engine.asks.models import OPEN_STATUSES, Ask, AskEntry, AskStatus
 from referral_engine.decisions.rules import Decision, Reason, Rulebook, quiet_hours_reason
 from referral_engine.decisions.rules import window_for as _window_for
@@ -40,7 +35,19 @@ class ReviewForbidden(PermissionError):
 
 
 class DraftRefused(ValueError):
-    """An edited draft that cannot go out as written (HTTP 422, CLI exit 2)."""
+    """An edited draft that cannot go out as written (HTTP 422, CLI exit 2). ``problems``
+    are (field, plain words) pairs, a field as the API names it (``draft.body``); the
+    message is ``FIELD: words; …``."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        field, _, words = message.partition(": ")
+        self.problems = problems or [(field, words or message)]
+
+    @classmethod
+    def of(cls, problems: list[DraftProblem]) -> DraftRefused:
+        pairs = [(f"draft.{p.field}", p.message) for p in problems]
+        return cls("; ".join(f"{f}: {m}" for f, m in pairs), pairs)
 
 
 def record(
@@ -195,6 +202,22 @@ def _require(ask: Ask, action: str, allowed: Iterable[AskStatus]) -> None:
         )
 
 
+def as_sent(
+    ask: Ask, *, subject: str | None, body: str, agency_name: str = ""
+) -> tuple[str, str | None]:
+    """An edited draft (body, subject) as it would go out: line breaks as LF, trimmed; an
+    email keeps the stored subject when none is given; a first text keeps its footer."""
+    body = body.replace("\r\n", "\n").strip()
+    if ask.channel == "email":
+        return body, (subject if subject is not None else ask.draft_subject or "").strip()
+    # A first text keeps its footer (who is texting, rates, STOP and HELP), however the
+    # reviewer edits the rest: written again for the new body, so the agency is named.
+    first_text = any(OPT_OUT_LINE in line for line in (ask.draft_body or "").splitlines())
+    if body and first_text and OPT_OUT_LINE not in body:
+        body = f"{body}\n{first_text_footer(agency_name, body)}"
+    return body, None
+
+
 def edit_draft(
     session: Session,
     ask: Ask,
@@ -205,27 +228,10 @@ def edit_draft(
     now: datetime,
     agency_name: str = "",
 ) -> None:
-    body = body.replace("\r\n", "\n").strip()
-    if not body:
-        raise DraftRefused("draft.body: the message cannot be empty")
-    if ask.channel == "email":
-        subject = (subject or ask.draft_subject or "").strip()
-        if not subject:
-            raise DraftRefused("draft.subject: an email needs a subject")
-        if "\n" in subject or "\r" in subject:
-            raise DraftRefused("draft.subject: a subject is one line")
-    else:
-        subject = None
-        # A first text keeps its footer (who is texting, rates, STOP and HELP), however the
-        # reviewer edits the rest: written again for the new body, so the agency is named.
-        first_text = any(OPT_OUT_LINE in line for line in (ask.draft_body or "").splitlines())
-        if first_text and OPT_OUT_LINE not in body:
-            body = f"{body}\n{first_text_footer(agency_name, body)}"
-        segments = sms_segments(body)
-        if segments > SMS_MAX_SEGMENTS:
-            raise DraftRefused(
-                f"draft.body: the text is {segments} SMS segments; at most {SMS_MAX_SEGMENTS}"
-            )
+    body, subject = as_sent(ask, subject=subject, body=body, agency_name=agency_name)
+    problems = checks.check_draft(channel=ask.channel or "sms", subject=subject, body=body)
+    if problems:
+        raise DraftRefused.of(problems)
     if body == ask.draft_body and subject == ask.draft_subject:
         return
     ask.draft_subject, ask.draft_body, ask.draft_edited = subject, body, True

@@ -20,6 +20,7 @@ class MessageStatus(StrEnum):
     undelivered = "undelivered"
     failed = "failed"
     delivery_unknown = "delivery_unknown"
+    cancelled = "cancelled"  # taken back before it was sent (a referral status change undone)
 
 
 class Message(Base):

@@ -22,6 +22,7 @@ from referral_engine.referrals import (
     repository,
     rewards,
     rules,
+    undo,
 )
 from referral_engine.referrals import service as referrals
 from referral_engine.referrals.models import PartnerKind, ReferralStatus, RewardStatus
@@ -201,6 +202,22 @@ def update_referral(
     except confirmation.NotYours as exc:
         raise _not_yours(exc) from exc
     return referrals.read(session, referral, timeline=True)
+
+
+@router.post("/api/v1/referrals/{referral_id}/status/undo")
+def undo_referral_status(referral_id: int, user: ApiUser, session: DbSession) -> dict[str, Any]:
+    """Take back the referral's last status change, within 10 minutes of it and while the
+    referral is still at that status (else 409): the referral as it was, a referrer's
+    update cancelled if it still waits. ``{"referral": …, "detail": "…"}``."""
+    referral = repository.get(session, referral_id, for_update=True)
+    if referral is None:
+        raise _not_found(referral_id)
+    try:
+        words = undo.undo(session, referral, actor=Actor.of(user), now=clock.now())
+    except undo.UndoRefused as exc:
+        raise Problem(409, "Nothing to undo", str(exc), kind="undo-refused") from exc
+    read = referrals.read(session, referral, timeline=True)
+    return {"referral": read.model_dump(mode="json"), "detail": words}
 
 
 @router.post(

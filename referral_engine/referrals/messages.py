@@ -261,3 +261,26 @@ def _update_task(
         client_id=referrer.id if referrer else None,
         referral_id=referral.id,
     )
+
+
+def who_is_told(
+    session: Session, referral: Referral, *, now: datetime
+) -> dict[ReferralStatus, str]:
+    """For each status whose setting would queue the referrer a message (not a task for a
+    person, not nothing): the referrer's first name, for a button that says so ("Mark
+    converted and tell Reese"). The same rule as :func:`inform`, without its effects."""
+    if UPDATES_BY_SOURCE.get(referral.referred_by_kind, "none") != "message":
+        return {}
+    referrer = _referrer(session, referral)
+    if referrer is None or usable_channel(referrer) is None:
+        return {}
+    shared = privacy.outcome_shared(session, referral, now=now)
+    name = wording.tidy(referrer.first_name) or "the referrer"
+    told: dict[ReferralStatus, str] = {}
+    for status in INFORM_ON:
+        news = privacy.update_for(status, shared=shared)
+        if news is not None and not repository.has_entry(
+            session, referral_id=referral.id, kind="update", status=news
+        ):
+            told[status] = name
+    return told

@@ -180,3 +180,25 @@ class Reward(Base):
     note: Mapped[str | None] = mapped_column(Text)  # a decline's reason
     # The review task (no foreign key: tasks already point at referrals).
     task_id: Mapped[int | None] = mapped_column()
+
+
+class ReferralStatusChange(Base):
+    """A status change a person may still take back (see
+    :mod:`referral_engine.referrals.undo`): the referral as it was before, and what the
+    change set going (the referrer's messages, rewards proposed, tasks it closed)."""
+
+    __tablename__ = "referral_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    before: Mapped[str] = mapped_column(String(20))
+    after: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str | None] = mapped_column(String(200))
+    snapshot: Mapped[dict[str, object]] = mapped_column(JsonDoc)  # the referral's columns
+    message_ids: Mapped[list[int]] = mapped_column(JsonDoc, default=list)
+    reward_ids: Mapped[list[int]] = mapped_column(JsonDoc, default=list)
+    task_ids: Mapped[list[int]] = mapped_column(JsonDoc, default=list)  # closed by it
+    undone_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

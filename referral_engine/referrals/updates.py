@@ -9,7 +9,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from referral_engine.referrals import confirmation, messages, priority, repository, rewards, rules
+from referral_engine.delivery.models import Message
+from referral_engine.referrals import (
+    confirmation,
+    messages,
+    priority,
+    repository,
+    rewards,
+    rules,
+    undo,
+)
 from referral_engine.referrals.models import Referral, ReferralStatus
 from referral_engine.referrals.rules import ReferralNotFound
 from referral_engine.referrals.schemas import ReferralUpdate
@@ -55,7 +64,12 @@ def update(
         )
     actor = Actor.of(user)
     if change is not None:
-        _set_status(session, referral, change, changes=changes, user=user, actor=actor, now=now)
+        was = undo.before(session, referral)
+        told = _set_status(
+            session, referral, change, changes=changes, user=user, actor=actor, now=now
+        )
+        if referral.status != was.snapshot["status"]:
+            undo.remember(session, referral, was, messages=told, actor=actor, now=now)
     if changes.tags is not None:
         referral.tags = rules.merged(changes.tags)
         detail = ", ".join(referral.tags) or "(none)"
@@ -93,12 +107,13 @@ def _set_status(
     user: User,
     actor: Actor,
     now: datetime,
-) -> None:
+) -> list[Message]:
+    """Set the status; returns the messages it queued for the referrer."""
     before = ReferralStatus(referral.status)
     if change.status == before and change.reason == referral.reason:
         if before == ReferralStatus.converted:
             _conversion_facts(session, referral, changes=changes, actor=actor, now=now)
-        return
+        return []
     notes: list[str] = []
     if before in rules.FINAL:
         _reopen(referral, before)
@@ -131,7 +146,7 @@ def _set_status(
         detail += f", policy {changes.policy_number}"
     # The referrer's update goes on the timeline just before the status entry, which
     # stays the last word on the move.
-    messages.inform(session, referral, status=change.status, now=now, actor=actor)
+    told = messages.inform(session, referral, status=change.status, now=now, actor=actor)
     record(
         session,
         referral,
@@ -142,6 +157,7 @@ def _set_status(
         actor=actor,
     )
     webhooks.referral_status_changed(session, referral, previous=before, now=now)
+    return [told] if told is not None else []
 
 
 def _conversion_facts(

@@ -69,6 +69,7 @@ def test_an_ingested_client_shows_on_contacts_with_its_timeline(
 def test_an_admin_edits_settings_and_a_bad_value_is_refused(live_server, page) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, live_server.url)
     page.goto(live_server.url + "/settings")
+    page.click("summary:has-text('Advanced')")
     text = page.locator("textarea").input_value()
     page.fill("textarea", text.replace('name = "My Agency"', 'name = "Lakeside"'))
     page.click("button:has-text('Save settings')")

@@ -29,6 +29,7 @@ def test_a_csr_marks_a_referral_contacted_then_converted(live_server, page, api)
     assert "contacted" in page.locator("[role=status]").inner_text()
     card = page.locator(f"#referral-{referral_id}")
     card.locator("input[name=policy_number]").fill("HO-5150")
+    card.locator("input[name=premium]").fill("1820")
     card.locator("button:has-text('Mark converted')").click()
     read = api.get(f"/api/v1/referrals/{referral_id}").json()
     assert read["status"] == "converted" and read["converted_policy_number"] == "HO-5150"
@@ -81,5 +82,13 @@ def test_a_bad_capture_says_why_and_stores_nothing(live_server, page, api) -> No
     form.locator("input[name=first_name]").fill("Nora")
     form.locator("input[name=mobile]").fill("12")
     form.locator("button:has-text('Save referral')").click()
-    assert "not a valid phone number" in page.locator("[role=alert]").inner_text()
+    assert "Not saved" in page.locator("[role=alert]").inner_text()
+    form = page.locator("form.capture")
+    mobile = form.locator("input[name=mobile]")
+    assert mobile.input_value() == "12", "what was typed is kept"
+    assert form.locator("input[name=first_name]").input_value() == "Nora"
+    assert mobile.get_attribute("aria-invalid") == "true"
+    assert page.locator("#capture-mobile-error").inner_text() == (
+        "Enter a mobile number like (312) 555-0100."
+    )
     assert api.get("/api/v1/referrals").json() == []

@@ -16,6 +16,7 @@ from referral_engine.users import people, service
 from referral_engine.users.models import User
 from referral_engine.users.passwords import RULE, WeakPassword
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages import plain
 from referral_engine.web.pages.views import begin_session, page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +26,14 @@ SAVED = {"profile": "Your details are saved.", "revoked": "The token is revoked.
 def _page(
     request: Request, session: Session, user: User, *, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    shown: dict[str, Any] = {"notice": None, "error": None, "fresh_token": None} | context
+    shown: dict[str, Any] = {
+        "notice": None,
+        "error": None,
+        "fresh_token": None,
+        "problems": {},
+        "profile": None,
+        "token_form": None,
+    } | context
     response = render(
         request,
         "account.html",
@@ -73,8 +81,37 @@ def save_profile(
         )
     except people.BadChange as exc:
         session.rollback()
-        return _page(request, session, page_user(request, session), status=422, error=str(exc))
+        typed = {
+            "name": name,
+            "mobile": mobile,
+            "notify_email": bool(notify_email),
+            "notify_sms": bool(notify_sms),
+            "quiet_nights": bool(quiet_nights),
+        }
+        return _page(
+            request,
+            session,
+            page_user(request, session),
+            status=422,
+            error="Not saved: fix what is marked below.",
+            profile=typed,
+            problems={_profile_field(str(exc)): _profile_words(str(exc))},
+        )
     return RedirectResponse("/account?saved=profile", status_code=303)
+
+
+def _profile_field(message: str) -> str:
+    if message.startswith("mobile:"):
+        return "mobile"
+    return "notify_sms" if message.startswith("texts need") else "name"
+
+
+def _profile_words(message: str) -> str:
+    if message.startswith("mobile:"):
+        return plain.MOBILE
+    if message.startswith("texts need"):
+        return "Texts need a mobile number: add one above, or untick texts."
+    return message[:1].upper() + message[1:]
 
 
 @router.post("/account/password", response_model=None)
@@ -91,7 +128,18 @@ def change_password(
             raise WeakPassword("The two new passwords are not the same: type it twice.")
         people.change_password(session, user=user, current=current, new=password, now=clock.now())
     except (WeakPassword, people.BadChange) as exc:
-        return _page(request, session, user, status=422, error=str(exc))
+        # Passwords are never sent back into the page: each box is empty again.
+        said = str(exc)
+        field = (
+            "confirm"
+            if password != confirm
+            else "current"
+            if isinstance(exc, people.BadChange)
+            else "password"
+        )
+        if field == "current":
+            said = "The current password is not right."
+        return _page(request, session, user, status=422, error=said, problems={field: said})
     begin_session(request, user)  # this browser stays signed in; every other one ends
     return _page(request, session, user, notice="Your password is changed.")
 
@@ -107,7 +155,15 @@ def create_token(
     signed = sorted(set(scope or ()) & signed_sources(load_settings(session)))
     if signed:
         error = f"{', '.join(signed)} accept only signed events: no token may post for them."
-        return _page(request, session, user, status=422, error=error)
+        return _page(
+            request,
+            session,
+            user,
+            status=422,
+            error=error,
+            problems={"sources": error},
+            token_form={"name": name, "sources": sources},
+        )
     _, token = service.mint_token(
         session,
         user=user,

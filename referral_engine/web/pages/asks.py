@@ -5,19 +5,28 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from referral_engine import clock
 from referral_engine.agency.service import load_settings
-from referral_engine.asks import repository, review
+from referral_engine.asks import checks, repository, review
 from referral_engine.asks import service as asks
 from referral_engine.asks.models import AskStatus
 from referral_engine.users.models import Role, manages
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import reward_pages
-from referral_engine.web.pages.views import ALL, agency_instant, page_user, render, whose_book
+from referral_engine.web.pages.views import (
+    ALL,
+    agency_instant,
+    page_user,
+    render,
+    templates,
+    whose_book,
+)
 
 router = APIRouter(include_in_schema=False)
+# The draft's preview (text as sent, characters, SMS segments), the same without JavaScript.
+templates.env.globals["draft_preview"] = checks.preview
 
 REVIEW_ERRORS = (asks.AskNotFound, asks.ReviewForbidden, asks.ReviewRefused, asks.DraftRefused)
 
@@ -95,17 +104,19 @@ def _back(request: Request, ask_id: int, *, done: str = "", error: str = "") -> 
     return RedirectResponse(page + query, status_code=303)
 
 
-@router.post("/asks/{ask_id}/approve")
-def approve(
-    request: Request,
-    session: DbSession,
-    ask_id: int,
-    subject: str | None = Form(None),
-    body: str | None = Form(None),
-) -> RedirectResponse:
+@router.post("/asks/{ask_id}/approve", response_model=None)
+async def approve(request: Request, session: DbSession, ask_id: int) -> Response:
+    """Approve, with the draft as the form shows it. A draft the checks refuse (empty,
+    template text left in, too long: :mod:`referral_engine.asks.checks`) comes back with
+    what was typed and the reasons next to the box, 422; nothing is stored."""
     user = page_user(request, session)
+    form = await request.form()
+    # Read raw: an emptied box must reach the checks as "", not as "not sent".
+    subject = form.get("subject")
+    body = form.get("body")
+    subject = str(subject) if subject is not None else None
     # A browser sends a textarea's line breaks as CRLF: the draft's own are LF.
-    body = body.replace("\r\n", "\n") if body is not None else None
+    body = str(body).replace("\r\n", "\n") if body is not None else None
     current = repository.get(session, ask_id)
     edited = current is not None and (
         (body is not None and body.strip() != current.draft_body.strip())
@@ -118,36 +129,116 @@ def approve(
             user=user,
             now=clock.now(),
             subject=subject if edited else None,
-            body=body if edited else None,
+            body=(body if body is not None else current.draft_body) if edited and current else None,
         )
+    except asks.DraftRefused as exc:
+        return _refused(request, session, ask_id, exc, subject=subject, body=body or "")
     except REVIEW_ERRORS as exc:
         return _back(request, ask_id, error=str(exc))
     return _back(request, ask_id, done=f"Ask {ask_id} approved.")
 
 
-@router.post("/asks/{ask_id}/defer")
-def defer(
-    request: Request, session: DbSession, ask_id: int, until: str = Form("")
-) -> RedirectResponse:
+PICK_A_TIME = "Pick a date and time to send it, e.g. 8 Dec 2026, 14:30."
+IN_THE_PAST = "Pick a time in the future."
+SAY_WHY = "Say why not to ask: it goes on the ask's timeline."
+
+
+def _form_refused(
+    request: Request,
+    session: DbSession,
+    ask_id: int,
+    typed: dict[str, str],
+    problems: dict[str, str],
+) -> HTMLResponse:
+    """The ask's page again after a refused defer or decline: what was typed, the words
+    next to the field, 422."""
+    session.rollback()
+    user = page_user(request, session)
+    ask = repository.get(session, ask_id)
+    if ask is None:
+        raise HTTPException(404, "no such ask")
+    response = render(
+        request,
+        "ask.html",
+        user,
+        ask=review.read(session, ask, timeline=True),
+        zone=load_settings(session).agency.timezone,
+        error="Not done: " + " ".join(problems.values()),
+        done="",
+        can_review=asks.may_review(user, ask),
+        typed_for=ask_id,
+        action_typed=typed,
+        action_problems=problems,
+    )
+    response.status_code = 422
+    return response
+
+
+def _refused(
+    request: Request,
+    session: DbSession,
+    ask_id: int,
+    exc: asks.DraftRefused,
+    *,
+    subject: str | None,
+    body: str,
+) -> HTMLResponse:
+    """The ask's page again, what was typed kept, each reason next to its box."""
+    session.rollback()
+    user = page_user(request, session)
+    ask = repository.get(session, ask_id)
+    if ask is None:
+        raise HTTPException(404, "no such ask")
+    sent, _ = asks.as_sent(
+        ask, subject=subject, body=body, agency_name=load_settings(session).agency.name
+    )
+    problems: dict[str, list[str]] = {}
+    for field, words in exc.problems:
+        problems.setdefault(field.removeprefix("draft."), []).append(words)
+    response = render(
+        request,
+        "ask.html",
+        user,
+        ask=review.read(session, ask, timeline=True),
+        zone=load_settings(session).agency.timezone,
+        error="Not approved: " + " ".join(w for ws in problems.values() for w in ws),
+        done="",
+        can_review=asks.may_review(user, ask),
+        typed={
+            "subject": subject if subject is not None else ask.draft_subject or "",
+            "body": body,
+        },
+        typed_for=ask_id,
+        typed_sent=sent,
+        problems=problems,
+    )
+    response.status_code = 422
+    return response
+
+
+@router.post("/asks/{ask_id}/defer", response_model=None)
+def defer(request: Request, session: DbSession, ask_id: int, until: str = Form("")) -> Response:
     user = page_user(request, session)
     try:
         instant = agency_instant(session, until)
     except ValueError:
-        return _back(request, ask_id, error="Pick a date and time to defer to.")
+        return _form_refused(request, session, ask_id, {"until": until}, {"until": PICK_A_TIME})
     try:
         review.defer_ask(session, ask_id=ask_id, user=user, until=instant, now=clock.now())
+    except asks.DraftRefused:
+        return _form_refused(request, session, ask_id, {"until": until}, {"until": IN_THE_PAST})
     except REVIEW_ERRORS as exc:
         return _back(request, ask_id, error=str(exc))
     return _back(request, ask_id, done=f"Ask {ask_id} deferred.")
 
 
-@router.post("/asks/{ask_id}/decline")
-def decline(
-    request: Request, session: DbSession, ask_id: int, reason: str = Form("")
-) -> RedirectResponse:
+@router.post("/asks/{ask_id}/decline", response_model=None)
+def decline(request: Request, session: DbSession, ask_id: int, reason: str = Form("")) -> Response:
     user = page_user(request, session)
     try:
         review.decline_ask(session, ask_id=ask_id, user=user, reason=reason, now=clock.now())
+    except asks.DraftRefused:
+        return _form_refused(request, session, ask_id, {"reason": reason}, {"reason": SAY_WHY})
     except REVIEW_ERRORS as exc:
         return _back(request, ask_id, error=str(exc))
     return _back(request, ask_id, done=f"Ask {ask_id} declined.")

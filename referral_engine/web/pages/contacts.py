@@ -4,10 +4,11 @@ and recording a revocation a client made by phone or in person."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from referral_engine import clock
@@ -16,7 +17,9 @@ from referral_engine.contacts import timeline as timelines
 from referral_engine.contacts.models import Client, ConsentMethod, ConsentPurpose, ConsentStatus
 from referral_engine.contacts.schemas import ConsentCreate
 from referral_engine.replies.statements import record_statement
+from referral_engine.users.models import User
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages import plain
 from referral_engine.web.pages.views import ALL, agency_instant, page_user, render, whose_book
 
 # How a client may tell a person they want no more messages (the form's choices).
@@ -71,7 +74,20 @@ def contact_detail(
     request: Request, session: DbSession, client_id: int, done: str = "", error: str = ""
 ) -> HTMLResponse:
     user = page_user(request, session)
-    client = _client(session, client_id)
+    return _detail(request, session, user, _client(session, client_id), done=done, error=error)
+
+
+def _detail(
+    request: Request,
+    session: DbSession,
+    user: User,
+    client: Client,
+    *,
+    done: str = "",
+    error: str = "",
+    **forms: Any,
+) -> HTMLResponse:
+    """The contact's page; ``forms`` carry a refused form as typed and its words."""
     entries = timelines.for_client(session, client_id=client.id)
     policies = repository.policies_of(session, client_id=client.id)
     return render(
@@ -93,6 +109,7 @@ def contact_detail(
         consent_methods=CONSENT_METHODS,
         done=done,
         error=error,
+        **forms,
     )
 
 
@@ -130,7 +147,7 @@ def record_revocation(
     return _back(client_id, done=f"Recorded: {client.display_name} gets no more {stopped}.")
 
 
-@router.post("/contacts/{client_id}/consent")
+@router.post("/contacts/{client_id}/consent", response_model=None)
 def record_consent(
     request: Request,
     session: DbSession,
@@ -142,24 +159,48 @@ def record_consent(
     wording: str = Form(""),
     number: str = Form(""),
     staff_name: str = Form(""),
-) -> RedirectResponse:
+) -> Response:
     """Consent the client gave or refused, with its proof: when (the agency's wall clock;
     empty means now), how, the wording they saw or heard, the number it covers and who
     took it. Open asks follow at once: one waiting for consent can then be approved."""
     user = page_user(request, session)
     client = _client(session, client_id)
+    typed = {
+        "purpose": purpose,
+        "status": status,
+        "how": how,
+        "at": at,
+        "wording": wording,
+        "number": number,
+        "staff_name": staff_name,
+    }
+
+    def refused(field: str, words: str) -> HTMLResponse:
+        session.rollback()
+        response = _detail(
+            request,
+            session,
+            page_user(request, session),
+            _client(session, client_id),
+            error="Consent not recorded: fix what is marked below.",
+            consent_typed=typed,
+            consent_problems={field: words[:1].upper() + words[1:]},
+        )
+        response.status_code = 422
+        return response
+
     if (
         purpose not in CONSENT_PURPOSES
         or status not in CONSENT_ANSWERS
         or how not in CONSENT_METHODS
     ):
-        return _back(client_id, error="Choose what the consent is for, their answer and how.")
+        return refused("purpose", "Choose what the consent is for, their answer and how.")
     given_at = None
     if at.strip():
         try:
             given_at = agency_instant(session, at)
         except ValueError:
-            return _back(client_id, error="When: a date and time, e.g. 2026-11-20 14:30.")
+            return refused("at", "Enter a date and time, e.g. 2026-11-20 14:30.")
     method = ConsentMethod(how)
     try:
         body = ConsentCreate(
@@ -173,12 +214,29 @@ def record_consent(
         )
         record_statement(session, client=client, body=body, user=user, now=clock.now())
     except ValidationError as exc:
-        return _back(client_id, error="; ".join(str(e["msg"]) for e in exc.errors()))
+        names: dict[tuple[str, ...], str] = {(k,): k for k in typed}
+        names[("at",)] = "at"
+        [(field, words)] = list(plain.by_field(exc, names).items())[:1]
+        return refused("purpose" if field == plain.FORM else field, words)
     except consent.BadConsent as exc:
-        return _back(client_id, error=str(exc))
+        return refused(_consent_field(str(exc)), str(exc))
     answer = "agreed to" if status == "granted" else "declined"
     what = CONSENT_PURPOSES[purpose].lower()
     return _back(client_id, done=f"Recorded: {client.display_name} {answer} {what}.")
+
+
+def _consent_field(message: str) -> str:
+    """The consent form's field a refusal is about."""
+    for words, field in (
+        ("wording", "wording"),
+        ("mobile number", "number"),
+        ("future", "at"),
+        ("who took", "staff_name"),
+        ("staff", "staff_name"),
+    ):
+        if words in message:
+            return field
+    return "purpose"
 
 
 def _client(session: DbSession, client_id: int) -> Client:

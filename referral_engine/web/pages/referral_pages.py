@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from referral_engine import clock
-from referral_engine.referrals import repository, rules, updates, views
+from referral_engine.referrals import messages, repository, rules, undo, updates, views
 from referral_engine.referrals.models import Referral, ReferralStatus
 from referral_engine.referrals.schemas import ReferralUpdate
 from referral_engine.reports import service as reports
+from referral_engine.users.actor import Actor
+from referral_engine.users.models import User
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages import plain, referral_detail
 from referral_engine.web.pages.report_pages import chosen_week
 from referral_engine.web.pages.views import ALL, page_user, render, whose_book
 
@@ -48,6 +53,7 @@ def referral_list(
         "referrals.html",
         user,
         referrals=[views.read(session, r) for r in rows],
+        tells=told_of(session, rows),
         status=status,
         statuses=list(ReferralStatus),
         reasons=NOT_CONVERTED_REASONS,
@@ -56,6 +62,17 @@ def referral_list(
         view=view,
         who=ALL if mine is None else "mine",
     )
+
+
+def told_of(session: DbSession, rows: list[Referral]) -> dict[int, dict[str, str]]:
+    """For each open referral: the statuses whose button also messages the referrer, with
+    the referrer's first name ("Mark converted and tell Reese")."""
+    now = clock.now()
+    return {
+        r.id: {str(k): v for k, v in messages.who_is_told(session, r, now=now).items()}
+        for r in rows
+        if r.status not in rules.FINAL
+    }
 
 
 def _of_book(session: DbSession, rows: list[Referral], *, user_id: int) -> list[Referral]:
@@ -71,7 +88,28 @@ def _of_book(session: DbSession, rows: list[Referral], *, user_id: int) -> list[
     ]
 
 
-@router.post("/referrals/new")
+CAPTURE_FIELDS = {
+    ("prospect", "first_name"): "first_name",
+    ("prospect", "last_name"): "last_name",
+    ("prospect", "mobile"): "mobile",
+    ("prospect", "email"): "email",
+    ("prospect", "line_of_business"): "line_of_business",
+    ("referred_by", "kind"): "referred_by_kind",
+    ("referred_by", "name"): "referred_by_name",
+    ("referred_by", "external_id"): "referred_by_external_id",
+    ("referred_by", "partner_type"): "partner_type",
+    ("notes",): "notes",
+}
+
+
+@router.get("/referrals/new", response_class=HTMLResponse)
+def referral_capture_form(request: Request, session: DbSession) -> HTMLResponse:
+    """The capture form on a page of its own (the referrals list has it too)."""
+    user = page_user(request, session)
+    return render(request, "referral_new.html", user, error=None)
+
+
+@router.post("/referrals/new", response_model=None)
 def referral_capture(
     request: Request,
     session: DbSession,
@@ -85,8 +123,9 @@ def referral_capture(
     referred_by_external_id: str = Form(""),
     partner_type: str = Form(""),
     notes: str = Form(""),
-) -> RedirectResponse:
-    """A CSR captures a referral that came in by phone or at the counter."""
+) -> Response:
+    """A CSR captures a referral that came in by phone or at the counter. A refused form
+    comes back with everything typed and plain words next to each field (422)."""
     from referral_engine.agency.service import load_settings, normalize_context
     from referral_engine.referrals import service as referrals
     from referral_engine.referrals.schemas import ReferralCreate
@@ -111,6 +150,14 @@ def referral_capture(
         "referred_by": {k: v for k, v in referred_by.items() if v.strip()},
         "notes": notes,
     }
+    typed = {
+        **prospect,
+        "referred_by_kind": referred_by_kind,
+        "referred_by_name": referred_by_name,
+        "referred_by_external_id": referred_by_external_id,
+        "partner_type": partner_type,
+        "notes": notes,
+    }
     try:
         referral_in = ReferralCreate.model_validate(
             body, context=normalize_context(load_settings(session)).as_dict()
@@ -118,51 +165,141 @@ def referral_capture(
         referral = referrals.capture(
             session, referral_in=referral_in, actor=Actor.of(user), now=clock.now()
         )
-    except (ValidationError, rules.InvalidReferral) as exc:
-        return RedirectResponse(f"/referrals?error={_say(exc)}", status_code=303)
+    except ValidationError as exc:
+        return _capture_refused(request, user, typed, plain.by_field(exc, CAPTURE_FIELDS))
+    except rules.InvalidReferral as exc:
+        field = exc.field.rsplit(".", 1)[-1]
+        named = {v: v for v in CAPTURE_FIELDS.values()}
+        problem = {named.get(field, plain.FORM): exc.reason[:1].upper() + exc.reason[1:]}
+        return _capture_refused(request, user, typed, problem)
     message = f"Referral {referral.id} saved; its contact task is due within 24 hours"
-    return RedirectResponse(f"/referrals?done={message}", status_code=303)
+    return RedirectResponse(f"/referrals?done={quote(message)}", status_code=303)
 
 
-@router.post("/referrals/{referral_id}/status")
+def _capture_refused(
+    request: Request, user: User, typed: dict[str, str], problems: dict[str, str]
+) -> HTMLResponse:
+    if plain.FORM in problems and len(problems) == 1:
+        problems[plain.FORM] = problems[plain.FORM].replace(
+            "A prospect needs", "Enter who was referred:"
+        )
+    response = render(
+        request,
+        "referral_new.html",
+        user,
+        error="Not saved: fix what is marked below.",
+        capture=typed,
+        capture_problems=problems,
+    )
+    response.status_code = 422
+    return response
+
+
+@router.post("/referrals/{referral_id}/status", response_model=None)
 def referral_status(
     request: Request,
     session: DbSession,
     referral_id: int,
-    status: str = Form(...),
+    status: str = Form(""),
     reason: str = Form(""),
     policy_number: str = Form(""),
-) -> RedirectResponse:
+    premium: str = Form(""),
+) -> Response:
+    """Move the referral on. "Converted" needs the policy number and the premium; a
+    refused change shows the referral's page again with the words next to the field
+    (422). The page after the change offers "Undo" (see referrals/undo.py)."""
     user = page_user(request, session)
+    typed = {"policy_number": policy_number, "premium": premium, "reason": reason}
+    problems: dict[str, str] = {}
+    amount: float | None = None
+    if status == ReferralStatus.converted:
+        if not policy_number.strip():
+            problems["policy_number"] = "Enter the policy number."
+        amount, problems_premium = _premium(premium)
+        if problems_premium:
+            problems["premium"] = problems_premium
+    if status == ReferralStatus.not_converted and not reason:
+        problems["reason"] = "Choose why it was not converted."
+    if problems:
+        return referral_detail.refused(request, session, referral_id, typed, problems)
     try:
         changes = ReferralUpdate.model_validate(
             {
                 "status": status,
                 **({"reason": reason} if reason else {}),
-                **({"policy_number": policy_number} if policy_number else {}),
+                **({"policy_number": policy_number.strip()} if policy_number.strip() else {}),
+                **({"premium": amount} if amount is not None else {}),
             }
         )
         updates.update(
             session, referral_id=referral_id, changes=changes, user=user, now=clock.now()
         )
-    except (
-        ValidationError,
-        updates.ReferralNotFound,
-        rules.InvalidReferral,
-        rules.TransitionRefused,
-    ) as exc:
-        return RedirectResponse(f"/referrals?error={_say(exc)}", status_code=303)
+    except ValidationError as exc:
+        names: dict[tuple[str, ...], str] = {
+            ("status",): "status",
+            ("reason",): "reason",
+            ("policy_number",): "policy_number",
+        }
+        problems = plain.by_field(exc, names)
+        return referral_detail.refused(request, session, referral_id, typed, problems)
+    except (updates.ReferralNotFound, rules.InvalidReferral, rules.TransitionRefused) as exc:
+        return _status_back(request, referral_id, error=_say(exc))
+    referral = repository.get(session, referral_id)
+    assert referral is not None
+    change = undo.undoable(session, referral, now=clock.now())
     label = status.replace("_", " ")
-    return RedirectResponse(f"/referrals?done=Referral {referral_id}: {label}", status_code=303)
+    done = f"Referral {referral_id}: {label}"
+    if change is not None and change.message_ids:
+        done += "; the referrer's update is queued (Undo cancels it while it waits)"
+    return _status_back(request, referral_id, done=done, undo=change is not None)
+
+
+def _premium(text: str) -> tuple[float | None, str]:
+    words = "Enter the premium as a number of dollars, e.g. 1820.00."
+    cleaned = text.strip().replace(",", "").removeprefix("$")
+    if not cleaned:
+        return None, "Enter the premium, e.g. 1820.00."
+    try:
+        amount = float(cleaned)
+    except ValueError:
+        return None, words
+    if not (0 <= amount < 100_000_000) or amount != amount:
+        return None, words
+    return amount, ""
+
+
+def _status_back(
+    request: Request, referral_id: int, *, done: str = "", error: str = "", undo: bool = False
+) -> RedirectResponse:
+    """Back to the page the change was made on: the referral's own, or the list."""
+    came_from = request.headers.get("referer", "")
+    page = f"/referrals/{referral_id}" if f"/referrals/{referral_id}" in came_from else "/referrals"
+    said = f"done={quote(done)}" if done else f"error={quote(error)}"
+    also = f"&undo={referral_id}" if undo and page == "/referrals" else ""
+    return RedirectResponse(f"{page}?{said}{also}", status_code=303)
+
+
+@router.post("/referrals/{referral_id}/status/undo")
+def referral_status_undo(
+    request: Request, session: DbSession, referral_id: int
+) -> RedirectResponse:
+    """Take back the last status change while it may be (referrals/undo.py)."""
+    user = page_user(request, session)
+    referral = repository.get(session, referral_id, for_update=True)
+    if referral is None:
+        raise HTTPException(404, f"no referral {referral_id}")
+    try:
+        words = undo.undo(session, referral, actor=Actor.of(user), now=clock.now())
+    except undo.UndoRefused as exc:
+        return _status_back(request, referral_id, error=str(exc))
+    return _status_back(request, referral_id, done=words)
 
 
 def _say(exc: Exception) -> str:
-    from urllib.parse import quote
-
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
-        return quote(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
-    return quote(str(exc))
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return str(exc)
 
 
 @router.get("/reports", response_class=HTMLResponse)

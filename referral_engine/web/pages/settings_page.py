@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from referral_engine.agency.service import load_settings, save_settings
 from referral_engine.settings import AgencySettings, SettingsError
-from referral_engine.users.models import Role, manages
+from referral_engine.users.models import Role, User, manages
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages import settings_sections as sections
 from referral_engine.web.pages.views import page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -83,49 +86,112 @@ def _with_kept_secrets(document: str, stored: AgencySettings) -> AgencySettings:
     return AgencySettings.from_mapping(raw)
 
 
-@router.get("/settings", response_class=HTMLResponse)
-def settings_form(request: Request, session: DbSession, saved: int = 0) -> HTMLResponse:
-    user = page_user(request, session)
-    text = _as_toml(load_settings(session), reveal_secrets=user.role == Role.admin)
-    return render(
+def _page(
+    request: Request,
+    session: DbSession,
+    user: User,
+    *,
+    text: str | None = None,
+    error: str | None = None,
+    saved: str = "",
+    section: str = "",
+    typed: dict[str, Any] | None = None,
+    problems: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The settings page: a form per section, and the advanced TOML editor. After a
+    refused save, ``section``'s form (or the editor, ``text``) shows what was typed."""
+    stored = load_settings(session)
+    forms = [
+        (
+            name,
+            title,
+            sections.fields(stored, name, typed if name == section else None),
+            (problems or {}) if name == section else {},
+        )
+        for name, title in sections.SECTIONS.items()
+    ]
+    response = render(
         request,
         "settings.html",
         user,
-        text=text,
-        error=None,
-        saved=bool(saved),
+        text=text if text is not None else _as_toml(stored, reveal_secrets=user.role == Role.admin),
+        error=error,
+        saved=saved,
+        saved_title=sections.SECTIONS.get(saved, "Settings"),
         editable=manages(user),
+        forms=forms,
+        section_error=sections.SECTION_ERROR,
+        advanced_open=text is not None or saved == "advanced",
     )
+    response.status_code = status
+    return response
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_form(request: Request, session: DbSession, saved: str = "") -> HTMLResponse:
+    user = page_user(request, session)
+    chosen = saved if saved in sections.SECTIONS or saved == "advanced" else ""
+    if saved == "1":
+        chosen = "advanced"
+    return _page(request, session, user, saved=chosen)
+
+
+@router.post("/settings/{section}", response_model=None)
+async def settings_section_save(request: Request, session: DbSession, section: str) -> Response:
+    """Save one section: only its fields change; a refused value shows the form again
+    with what was typed and the words next to the field (422), nothing saved."""
+    user = page_user(request, session)
+    if section not in sections.SECTIONS:
+        raise HTTPException(404, "no such section")
+    form = await request.form()
+    stored = load_settings(session)
+    values = sections.posted(stored, section, form)
+    if not manages(user):
+        return _page(
+            request,
+            session,
+            user,
+            error="Only a principal or an admin can change settings.",
+            status=403,
+        )
+    settings, problems = sections.apply(stored, section, values)
+    if settings is None:
+        return _page(
+            request,
+            session,
+            user,
+            section=section,
+            typed=values,
+            problems=problems,
+            error=f"{sections.SECTIONS[section]}: not saved — fix what is marked below.",
+            status=422,
+        )
+    save_settings(session, settings=settings)
+    return RedirectResponse(f"/settings?saved={section}#section-{section}", status_code=303)
 
 
 @router.post("/settings", response_model=None)
 def settings_save(request: Request, session: DbSession, document: str = Form("")) -> Response:
+    """The advanced editor: the whole settings as TOML, saved all or nothing."""
     user = page_user(request, session)
     if not manages(user):
-        response = render(
+        return _page(
             request,
-            "settings.html",
+            session,
             user,
             text=document,
-            error="Only an admin can change settings.",
-            saved=False,
-            editable=False,
+            error="Only a principal or an admin can change settings.",
+            status=403,
         )
-        response.status_code = 403
-        return response
     try:
+        if not document.strip():
+            raise SettingsError(
+                "the settings text is empty: nothing was saved (to change one section, "
+                "use its form above)"
+            )
         settings = _with_kept_secrets(document, load_settings(session))
     except SettingsError as exc:
-        response = render(
-            request,
-            "settings.html",
-            user,
-            text=document,
-            error=str(exc),
-            saved=False,
-            editable=True,
-        )
-        response.status_code = 422
-        return response
+        return _page(request, session, user, text=document, error=str(exc), status=422)
     save_settings(session, settings=settings)
-    return RedirectResponse("/settings?saved=1", status_code=303)
+    return RedirectResponse("/settings?saved=advanced", status_code=303)

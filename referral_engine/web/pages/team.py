@@ -16,6 +16,7 @@ from referral_engine.users import people
 from referral_engine.users.invitations import IssuedLink
 from referral_engine.users.models import Role, User, manages
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages import plain
 from referral_engine.web.pages.views import page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +26,13 @@ REFUSED = (people.DuplicateUser, people.NotAllowed, people.BadChange, ValueError
 def _page(
     request: Request, session: Session, user: User, *, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    shown: dict[str, Any] = {"notice": None, "error": None, "link": None} | context
+    shown: dict[str, Any] = {
+        "notice": None,
+        "error": None,
+        "link": None,
+        "invite_form": None,
+        "problems": {},
+    } | context
     response = render(
         request, "team.html", user, people=people.list_team(session), roles=list(Role), **shown
     )
@@ -83,10 +90,33 @@ def invite(
         user = _manager(request, session)
     except PermissionError:
         return _forbidden(request, session)
+    typed = {"email": email, "name": name, "role": role, "senior": bool(senior)}
+    try:
+        address = normalized_email(email.strip())
+    except ValueError:
+        return _page(
+            request,
+            session,
+            user,
+            status=422,
+            error="Not sent: fix what is marked below.",
+            invite_form=typed,
+            problems={"email": plain.EMAIL},
+        )
+    if role not in Role.__members__:
+        return _page(
+            request,
+            session,
+            user,
+            status=422,
+            error="Not sent: fix what is marked below.",
+            invite_form=typed,
+            problems={"role": f"Choose one of: {', '.join(Role.__members__)}."},
+        )
     try:
         added = people.add_person(
             session,
-            email=normalized_email(email.strip()),
+            email=address,
             name=name.strip(),
             role=Role(role),
             senior=bool(senior),
@@ -95,7 +125,15 @@ def invite(
         )
     except REFUSED as exc:
         status = 409 if isinstance(exc, people.DuplicateUser) else 422
-        return _page(request, session, user, status=status, error=f"{email}: {exc}")
+        return _page(
+            request,
+            session,
+            user,
+            status=status,
+            error=f"{email}: {exc}",
+            invite_form=typed,
+            problems={"email": f"{exc}"[:1].upper() + f"{exc}"[1:]},
+        )
     assert added.link is not None
     return _page(request, session, user, **_link_notice(added.user.email, added.link))
 

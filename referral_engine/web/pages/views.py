@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,8 @@ from referral_engine.agency.service import load_settings, secret_key
 from referral_engine.db import unit_of_work
 from referral_engine.users import service as users
 from referral_engine.users import throttle
-from referral_engine.users.models import Role, User, manages
+from referral_engine.users.models import MANAGERS, Role, User, manages
+from referral_engine.web import problems
 from referral_engine.web.deps import DbSession
 from referral_engine.web.security import client_address
 
@@ -63,12 +65,12 @@ def begin_session(request: Request, user: User) -> None:
     user.last_sign_in_at = clock.now()
 
 
-def navigation_for(user: User | None) -> list[tuple[str, str]]:
+def navigation_for(user: User | SimpleNamespace | None) -> list[tuple[str, str]]:
     """The main navigation: Team and Webhooks for a principal or an admin, Account for
     everyone."""
     if user is None:
         return NAVIGATION
-    team = [("/team", "Team"), ("/webhooks", "Webhooks")] if manages(user) else []
+    team = [("/team", "Team"), ("/webhooks", "Webhooks")] if user.role in MANAGERS else []
     return [*NAVIGATION, *team, ("/account", "Account")]
 
 
@@ -95,7 +97,9 @@ def agency_instant(session: Session, text: str) -> datetime:
     return local if local.tzinfo else local.replace(tzinfo=zone)
 
 
-def render(request: Request, name: str, user: User | None, **context: Any) -> HTMLResponse:
+def render(
+    request: Request, name: str, user: User | SimpleNamespace | None, **context: Any
+) -> HTMLResponse:
     return templates.TemplateResponse(
         request,
         name,
@@ -149,6 +153,52 @@ def logout(request: Request) -> RedirectResponse:
     return RedirectResponse("/login", status_code=303)
 
 
+ERROR_WORDS = {
+    403: ("Not allowed", "Your role cannot open this page."),
+    404: (
+        "Page not found",
+        "There is nothing at this address: the link may be mistyped, or what it named is gone.",
+    ),
+    405: ("Not available this way", "This address cannot be used like that."),
+    422: (
+        "That could not be used",
+        "Something sent with this page could not be read. Go back and try again.",
+    ),
+    500: (
+        "Something went wrong on our side",
+        "The page could not be shown. The error has been logged; nothing you typed was "
+        "saved. Try again, or start from the dashboard.",
+    ),
+}
+
+
+def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+    """An error as a page in the app's layout, for a person: plain words and a link home.
+    ``detail`` is shown only for statuses a person can act on (not for a 500)."""
+    title, words = ERROR_WORDS.get(status, ("Something went wrong", "This request failed."))
+    response = render(
+        request,
+        "error.html",
+        _signed_in_view(request),
+        title=title,
+        words=words,
+        detail=detail if status in (403, 413, 429) else "",
+    )
+    response.status_code = status
+    return response
+
+
+def _signed_in_view(request: Request) -> SimpleNamespace | None:
+    """Who is signed in, as plain values for the layout (the error page has no session of
+    its own); None when nobody is, or it cannot be told."""
+    try:
+        with unit_of_work(request.app.state.db_url) as session:
+            user = page_user(request, session)
+            return SimpleNamespace(name=user.name, role=user.role, email=user.email)
+    except Exception:  # noqa: BLE001 - an error page never fails for want of a name
+        return None
+
+
 def mount_pages(app: FastAPI) -> None:
     from referral_engine.web.pages import (
         account,
@@ -177,6 +227,8 @@ def mount_pages(app: FastAPI) -> None:
         max_age=14 * 24 * 3600,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    problems.install_pages(app, error_page)
 
     @app.exception_handler(SignInRequired)
     async def _to_login(request: Request, exc: SignInRequired) -> RedirectResponse:
