@@ -11,7 +11,7 @@ from referral_engine.referrals.models import Referral, Reward
 from referral_engine.replies.models import Reply
 from referral_engine.sources.models import SourceState
 from referral_engine.tasks.models import Task
-from referral_engine.users.models import ApiToken, SignInAttempt, User
+from referral_engine.users.models import ApiToken, SignInAttempt, User, WebSession
 from referral_engine.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "SignInAttempt",
     "SourceState",
     "User",
+    "WebSession",
     "WebhookMessage",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -9,8 +9,14 @@ unsubscribe that mail providers post to):
 
   1. ``Sec-Fetch-Site`` is ``cross-site`` or ``same-site`` (a page on another port of the
      same host is *same-site*, not same-origin, and is refused), or
-  2. ``Origin`` is present and is not one of this app's own origins (``null`` included), or
+  2. ``Origin`` is present and is not one of this app's own origins, or
   3. there is no ``Origin`` but ``Referer`` names another origin.
+
+  ``Origin: null`` counts as another origin, except when the browser also says
+  ``Sec-Fetch-Site: same-origin``, or on the token pages (``/refer/``, ``/invite/``): they
+  are served with ``Referrer-Policy: no-referrer``, under which a browser posts their own
+  forms with ``Origin: null``, and there the token in the address, not a cookie, is what
+  lets the post act.
 
 - This app's own origins are the one the request was addressed to (its scheme and
   ``Host``; with ``REFERRAL_TRUST_PROXY=1`` the proxy's ``X-Forwarded-Proto`` and
@@ -30,6 +36,8 @@ from urllib.parse import urlsplit
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from referral_engine.web.security import TOKEN_LINK_PREFIXES
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 EXEMPT_PREFIXES = ("/api/", "/hooks/", "/u/")
@@ -83,6 +91,10 @@ def refusal(scope: Scope, *, trust_proxy: bool, public_url: str) -> str | None:
     origin = headers.get(b"origin")
     if origin is not None:
         text = origin.decode("latin-1")
+        if text.strip() == "null" and (
+            site == b"same-origin" or str(scope.get("path", "")).startswith(TOKEN_LINK_PREFIXES)
+        ):
+            return None
         if origin_of(text) not in mine:
             return f"it came from {text[:200] or 'an unnamed page'}"
         return None

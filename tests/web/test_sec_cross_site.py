@@ -41,6 +41,8 @@ def _scope(headers: dict[str, str], *, path: str = "/settings", method: str = "P
         ({"Origin": "https://127.0.0.1:8000"}, True),  # another scheme
         ({"Origin": "http://evil.example"}, True),
         ({"Origin": "null"}, True),
+        ({"Origin": "null", "Sec-Fetch-Site": "same-origin"}, False),  # no-referrer pages
+        ({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, True),
         ({"Sec-Fetch-Site": "same-origin", "Origin": APP}, False),
         ({"Sec-Fetch-Site": "none"}, False),
         ({"Sec-Fetch-Site": "same-site", "Origin": APP}, True),
@@ -65,6 +67,13 @@ def test_safe_methods_the_api_and_hooks_are_not_checked() -> None:
     ]:
         scope = _scope(cross, path=path, method=method)
         assert refusal(scope, trust_proxy=False, public_url="") is None
+
+
+def test_a_token_page_posting_its_own_form_without_a_referrer_passes() -> None:
+    own = _scope({"Origin": "null"}, path="/refer/abc")
+    assert refusal(own, trust_proxy=False, public_url="") is None
+    framed = _scope({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, path="/refer/abc")
+    assert refusal(framed, trust_proxy=False, public_url="") is not None
 
 
 def test_behind_a_trusted_proxy_the_forwarded_host_is_the_origin() -> None:
