@@ -4,7 +4,7 @@ from referral_engine.agency.models import AgencySettingsRow
 from referral_engine.asks.models import Ask, AskEntry, AskTemplate
 from referral_engine.contacts.models import Client, ClientIssue, ConsentRecord, Policy
 from referral_engine.db import Base
-from referral_engine.delivery.models import Click, Message
+from referral_engine.delivery.models import Click, Message, ReferSubmission
 from referral_engine.events.models import Event, RawInput, WebhookMessage
 from referral_engine.jobs.models import Job
 from referral_engine.referrals.models import Referral, Reward
@@ -22,6 +22,7 @@ __all__ = [
     "ConsentRecord",
     "Click",
     "Message",
+    "ReferSubmission",
     "Referral",
     "Reward",
     "Reply",

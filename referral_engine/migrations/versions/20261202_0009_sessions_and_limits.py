@@ -1,8 +1,10 @@
-"""web sessions; room for an encrypted signing key
+"""web sessions, referral submissions counted, room for an encrypted signing key
 
 Issue 14, item 5: signed-in browsers become rows (``web_sessions``) so that sign-out, a
-password change and a deactivation end them for good; the agency's signing key column
-grows to hold the key encrypted (``enc:v1:`` and a Fernet token).
+password change and a deactivation end them for good; referrals sent through an ask's
+introduce page are counted per link and per address (``refer_submissions``); the
+agency's signing key column grows to hold the key encrypted (``enc:v1:`` and a Fernet
+token).
 
 Sessions signed in before this revision carry no session row and are asked to sign in
 again; no stored row changes.
@@ -49,6 +51,23 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_web_sessions_expires_at"), ["expires_at"], unique=False
         )
+    op.create_table(
+        "refer_submissions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ask_id", sa.Integer(), nullable=False),
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ask_id"], ["asks.id"], name=op.f("fk_refer_submissions_ask_id_asks"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refer_submissions")),
+    )
+    with op.batch_alter_table("refer_submissions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_refer_submissions_ask_id"), ["ask_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_refer_submissions_address"), ["address"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_refer_submissions_at"), ["at"], unique=False)
     with op.batch_alter_table("agency_settings", schema=None) as batch_op:
         batch_op.alter_column(
             "secret_key",
@@ -66,4 +85,5 @@ def downgrade() -> None:
             type_=sa.String(length=100),
             existing_nullable=False,
         )
+    op.drop_table("refer_submissions")
     op.drop_table("web_sessions")
