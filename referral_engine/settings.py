@@ -403,6 +403,8 @@ class ProviderSettings(BaseSettings):
     twilio_api_base: str = ""
     public_url: str = "http://127.0.0.1:8000"
     secret_key: str = ""
+    # Fernet key(s) encrypting stored secrets (agency.crypto); none: stored as they are.
+    encryption_key: str = ""
     imap_url: str = ""
     # How long an ask may stay "sending" before recovery treats its sender as stopped.
     send_lease_seconds: int = 600
