@@ -75,6 +75,19 @@ def _check_providers() -> None:
         fail(f"REFERRAL_{str(first['loc'][0]).upper()}: {first['msg']}")
     except ProviderConfigError as exc:
         fail(str(exc))
+    from referral_engine.agency import crypto
+
+    try:
+        crypto.enabled()
+    except crypto.BadEncryptionKey as exc:
+        fail(str(exc))
+
+
+UNENCRYPTED = (
+    "[yellow]Secrets (the signing key, webhook secrets) are stored unencrypted: set "
+    "REFERRAL_ENCRYPTION_KEY to a key from `referral secrets new-key` and run "
+    "`referral init` again to encrypt them.[/]"
+)
 
 
 @app.command()
@@ -84,6 +97,7 @@ def init(
     ] = None,
 ) -> None:
     """Create or migrate the database, load settings, create the first admin."""
+    from referral_engine.agency import crypto
     from referral_engine.settings import SettingsError
     from referral_engine.setup import initialize
     from referral_engine.users.passwords import WeakPassword
@@ -92,6 +106,8 @@ def init(
         result = initialize(state.db_url, config=config)
     except SettingsError as exc:
         fail(f"{config}: {exc}")
+    except crypto.SecretUnreadable as exc:
+        fail(f"{exc}. Nothing was changed.")
     except WeakPassword as exc:
         fail(f"REFERRAL_ADMIN_PASSWORD: {exc} Nothing was changed.")
     out.print(f"Database ready: {result.db_display}")
@@ -107,6 +123,10 @@ def init(
         out.print(f"Admin exists: {creds.email}")
         if creds.token:
             out.print(f"  API token: {creds.token}")
+    if crypto.enabled():
+        out.print("Secrets are stored encrypted (REFERRAL_ENCRYPTION_KEY).")
+    else:
+        out.print(UNENCRYPTED)
 
 
 @app.command()
@@ -118,9 +138,15 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the web app and API, with an in-process worker unless --no-worker."""
+    from referral_engine.agency import crypto
     from referral_engine.setup import serve_app
 
-    serve_app(state.db_url, host=host, port=port, worker=not no_worker)
+    if not crypto.enabled():
+        out.print(UNENCRYPTED)
+    try:
+        serve_app(state.db_url, host=host, port=port, worker=not no_worker)
+    except crypto.SecretUnreadable as exc:
+        fail(str(exc))
 
 
 @app.command()
@@ -298,6 +324,20 @@ app.add_typer(consent_app, name="consent")
 app.add_typer(users_app, name="users")
 app.add_typer(sources_app, name="sources")
 app.add_typer(mail_app, name="mail")
+
+secrets_app = typer.Typer(help="Secrets at rest: the key that encrypts them.")
+
+
+@secrets_app.command("new-key")
+def secrets_new_key() -> None:
+    """Print a new key for REFERRAL_ENCRYPTION_KEY (keep it outside the database, with
+    the backups' keys: without it the stored secrets cannot be read)."""
+    from referral_engine.agency import crypto
+
+    typer.echo(crypto.new_key())
+
+
+app.add_typer(secrets_app, name="secrets")
 
 
 def run() -> None:

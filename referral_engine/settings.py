@@ -146,6 +146,14 @@ class ProgramSection(_Section):
     currency: str = Field("USD", min_length=3, max_length=3)
 
 
+class LinksSection(_Section):
+    """How much a client's introduce-someone page takes (a link can be forwarded, so a
+    stranger may hold it): over either limit a submission is refused and nothing stored."""
+
+    referrals_per_link_per_day: int = Field(5, ge=1, le=1000)
+    referrals_per_address_per_hour: int = Field(20, ge=1, le=10000)
+
+
 class StateRewardSection(_Section):
     """``[rewards.states.XX]``: the agency's own reward rule for a state (an admin sets it
     to unblock a state ``states.toml`` has no rule for, or to be stricter than it)."""
@@ -323,6 +331,7 @@ class AgencySettings(_Section):
     review: ReviewSection = Field(default_factory=ReviewSection)  # type: ignore[arg-type]
     program: ProgramSection = Field(default_factory=ProgramSection)  # type: ignore[arg-type]
     rewards: RewardsSection = Field(default_factory=RewardsSection)  # type: ignore[arg-type]
+    links: LinksSection = Field(default_factory=LinksSection)  # type: ignore[arg-type]
     sources: dict[str, SourceSection] = Field(default_factory=dict)
     webhooks: dict[str, WebhookSection] = Field(default_factory=dict)
     lines_of_business: dict[str, str] = Field(default_factory=dict)
@@ -420,6 +429,8 @@ class ProviderSettings(BaseSettings):
     twilio_api_base: str = ""
     public_url: str = "http://127.0.0.1:8000"
     secret_key: str = ""
+    # Fernet key(s) encrypting stored secrets (agency.crypto); none: stored as they are.
+    encryption_key: str = ""
     imap_url: str = ""
     # How long an ask may stay "sending" before recovery treats its sender as stopped.
     send_lease_seconds: int = 600

@@ -9,7 +9,12 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from referral_engine import migrate
-from referral_engine.agency.service import load_settings, save_settings, secret_key
+from referral_engine.agency.service import (
+    load_settings,
+    reseal_secret_key,
+    save_settings,
+    secret_key,
+)
 from referral_engine.db import engine_for, normalize_url, unit_of_work
 from referral_engine.settings import AgencySettings
 from referral_engine.users.passwords import check_password
@@ -46,6 +51,7 @@ def initialize(url: str, *, config: Path | None = None) -> InitResult:
         else:
             save_settings(session, settings=load_settings(session))
         secret_key(session)
+        reseal_secret_key(session)  # the settings' secrets were sealed by save_settings
         credentials = ensure_admin(
             session,
             email=os.environ.get("REFERRAL_ADMIN_EMAIL"),

@@ -49,6 +49,7 @@ def _admin_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "REFERRAL_TWILIO_AUTH_TOKEN",
         "REFERRAL_TWILIO_FROM",
         "REFERRAL_SECRET_KEY",
+        "REFERRAL_ENCRYPTION_KEY",
         "REFERRAL_DKIM_SELECTOR",
         "REFERRAL_DKIM_DOMAIN",
         "REFERRAL_DKIM_KEY_FILE",

@@ -18,4 +18,5 @@ class AgencySettingsRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Signs session cookies and tracked links; made once per database by `referral init`.
-    secret_key: Mapped[str] = mapped_column(String(100), default="")
+    # Stored encrypted (`enc:v1:`) when REFERRAL_ENCRYPTION_KEY is set (agency.crypto).
+    secret_key: Mapped[str] = mapped_column(String(500), default="")

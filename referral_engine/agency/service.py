@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_engine import clock
+from referral_engine.agency import crypto
 from referral_engine.agency.models import AgencySettingsRow
 from referral_engine.db import forget, memo
 from referral_engine.events.schemas import NormalizeContext
@@ -27,7 +28,7 @@ def load_settings(session: Session) -> AgencySettings:
 
 def _read_settings(session: Session) -> AgencySettings:
     document = session.scalars(select(AgencySettingsRow.document).limit(1)).first()
-    return _parsed(json.dumps(document or {}, sort_keys=True))
+    return _parsed(json.dumps(crypto.unseal_document(document or {}), sort_keys=True))
 
 
 @lru_cache(maxsize=16)
@@ -39,13 +40,16 @@ def _parsed(document: str) -> AgencySettings:
 
 
 def save_settings(session: Session, *, settings: AgencySettings) -> AgencySettings:
-    """Store ``settings`` as the agency's settings (validated already by the model)."""
+    """Store ``settings`` as the agency's settings (validated already by the model);
+    its secrets encrypted when ``REFERRAL_ENCRYPTION_KEY`` is set (:mod:`.crypto`)."""
     row = session.scalars(select(AgencySettingsRow).limit(1)).first()
-    document = settings.model_dump(mode="json")
+    document = crypto.seal_document(settings.model_dump(mode="json"))
     if row is None:
         session.add(
             AgencySettingsRow(
-                document=document, updated_at=clock.now(), secret_key=secrets.token_urlsafe(32)
+                document=document,
+                updated_at=clock.now(),
+                secret_key=crypto.seal(secrets.token_urlsafe(32)),
             )
         )
     else:
@@ -70,7 +74,9 @@ def normalize_context(settings: AgencySettings) -> NormalizeContext:
 
 
 def secret_key(session: Session) -> str:
-    """This installation's signing key (REFERRAL_SECRET_KEY overrides the stored one)."""
+    """This installation's signing key (REFERRAL_SECRET_KEY overrides the stored one).
+    Stored encrypted when ``REFERRAL_ENCRYPTION_KEY`` is set: a key stored plain before
+    is encrypted the first time it is read with the encryption key set."""
     from referral_engine.settings import provider_settings
 
     configured = provider_settings().secret_key
@@ -81,6 +87,19 @@ def secret_key(session: Session) -> str:
         save_settings(session, settings=AgencySettings())
         row = session.scalars(select(AgencySettingsRow).limit(1)).one()
     if not row.secret_key:
-        row.secret_key = secrets.token_urlsafe(32)
+        row.secret_key = crypto.seal(secrets.token_urlsafe(32))
         session.flush()
-    return row.secret_key
+    key = crypto.unseal(row.secret_key)
+    if crypto.seal(row.secret_key) != row.secret_key:
+        row.secret_key = crypto.seal(key)
+        session.flush()
+    return key
+
+
+def reseal_secret_key(session: Session) -> None:
+    """Store the signing key encrypted with the first of the keys now set (``referral
+    init`` runs this: after a key rotation, nothing is left under the old key)."""
+    row = session.scalars(select(AgencySettingsRow).limit(1)).first()
+    if row is not None and row.secret_key and crypto.enabled():
+        row.secret_key = crypto.seal(crypto.unseal(row.secret_key))
+        session.flush()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -16,7 +17,7 @@ from referral_engine.asks.endpoints import problem_for_review
 from referral_engine.asks.models import Ask
 from referral_engine.asks.schemas import AskRead, MarkSentIn
 from referral_engine.contacts.models import Client, ConsentMethod
-from referral_engine.delivery import links, outbox, repository
+from referral_engine.delivery import links, outbox, refer_limits, repository
 from referral_engine.delivery.models import Click
 from referral_engine.delivery.providers import Providers
 from referral_engine.events.schemas import normalized_email
@@ -28,6 +29,7 @@ from referral_engine.tasks import service as tasks
 from referral_engine.users.models import MANAGERS
 from referral_engine.web.deps import ApiUser, DbSession, require_role
 from referral_engine.web.pages.views import render
+from referral_engine.web.security import client_address
 
 router = APIRouter()
 
@@ -47,7 +49,9 @@ def _gone(request: Request) -> HTMLResponse:
 
 @router.get("/r/{value}", include_in_schema=False)
 def tracked_link(request: Request, session: DbSession, value: str) -> Response:
-    """Record the click (first or repeat) and go to the introduce-someone page."""
+    """Record the click (first or repeat) and go to the introduce-someone page. From the
+    second click on, one open task tells the producer, counting the visits: a client
+    opening the link again and again adds to that task, never a task per visit."""
     found = _ask(session, value, links.TRACK)
     if found is None:
         return _gone(request)
@@ -57,20 +61,34 @@ def tracked_link(request: Request, session: DbSession, value: str) -> Response:
     session.add(Click(ask_id=ask.id, at=now, first=not earlier))
     session.flush()
     if earlier:
-        tasks.create(
-            session,
-            key=f"click:{ask.id}:{len(earlier) + 1}",
-            kind="repeat_click",
-            title=f"{client.display_name} opened the introduce link again",
-            detail=f"Click {len(earlier) + 1} on ask {ask.id}: they may be about to refer someone.",
-            now=now,
-            assignee_id=tasks.assignee_for(session, ask),
-            client_id=client.id,
-            ask_id=ask.id,
-        )
+        _repeat_click_task(session, ask=ask, client=client, visits=len(earlier) + 1, now=now)
     key = secret_key(session)
     target = f"/refer/{links.sign(ask.token, purpose=links.REFER, key=key)}"
     return RedirectResponse(target, status_code=303)
+
+
+def _repeat_click_task(
+    session: DbSession, *, ask: Ask, client: Client, visits: int, now: datetime
+) -> None:
+    detail = (
+        f"{visits} visits to the introduce link of ask {ask.id}, the last at "
+        f"{now:%Y-%m-%d %H:%M} UTC: they may be about to refer someone."
+    )
+    task = tasks.open_for_ask(session, kind="repeat_click", ask_id=ask.id)
+    if task is not None:
+        tasks.note(session, task=task, detail=detail)
+        return
+    tasks.create(
+        session,
+        key=f"click:{ask.id}:{visits}",
+        kind="repeat_click",
+        title=f"{client.display_name} opened the introduce link again",
+        detail=detail,
+        now=now,
+        assignee_id=tasks.assignee_for(session, ask),
+        client_id=client.id,
+        ask_id=ask.id,
+    )
 
 
 @router.get("/refer/{value}", response_class=HTMLResponse, include_in_schema=False)
@@ -94,14 +112,22 @@ def refer_submit(
     email: str = Form(""),
     note: str = Form(""),
 ) -> HTMLResponse:
-    """One step: the client names a person; it becomes a referral and a task at once."""
+    """One step: the client names a person; it becomes a referral and a task at once.
+    Bounded per link and per client address (``[links]``, :mod:`refer_limits`): over
+    either limit the answer is 429 with the form as typed, and nothing is stored."""
     found = _ask(session, value, links.REFER)
     if found is None:
         return _gone(request)
     ask, client = found
     settings = load_settings(session)
-    prospect, error = _prospect(first_name, last_name, mobile, email, settings.agency.phone_region)
-    if error:
+    typed = {"first_name": first_name, "last_name": last_name, "mobile": mobile}
+    typed |= {"email": email, "note": note}
+    now = clock.now()
+    address = client_address(
+        request.scope, trust_proxy=getattr(request.app.state, "trust_proxy", False)
+    )
+
+    def again(error: str, status: int) -> HTMLResponse:
         response = render(
             request,
             "refer.html",
@@ -110,9 +136,21 @@ def refer_submit(
             agency=settings.agency.name,
             error=error,
             done=False,
+            form=typed,
         )
-        response.status_code = 422
+        response.status_code = status
         return response
+
+    try:
+        refer_limits.check(session, ask_id=ask.id, address=address, limits=settings.links, now=now)
+    except refer_limits.TooManyReferrals as refused:
+        response = again(str(refused), 429)
+        response.headers["Retry-After"] = str(refused.retry_after_seconds)
+        return response
+    prospect, error = _prospect(first_name, last_name, mobile, email, settings.agency.phone_region)
+    if error:
+        return again(error, 422)
+    refer_limits.record(session, ask_id=ask.id, address=address, now=now)
     # Priority service: the 24-hour contact task for the producer, and the thank-you.
     capture_from_client(
         session,

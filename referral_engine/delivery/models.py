@@ -70,3 +70,16 @@ class Click(Base):
     ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     first: Mapped[bool] = mapped_column(default=False)
+
+
+class ReferSubmission(Base):
+    """A referral a client sent through an ask's introduce-someone page: counted per link
+    and per client address (:mod:`referral_engine.delivery.refer_limits`); rows older
+    than a day are removed."""
+
+    __tablename__ = "refer_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

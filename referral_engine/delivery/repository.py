@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from referral_engine.asks.models import Ask, AskStatus
 from referral_engine.contacts.models import Client
-from referral_engine.delivery.models import Click, Message, MessageStatus
+from referral_engine.delivery.models import Click, Message, MessageStatus, ReferSubmission
 
 
 def due_asks(session: Session, *, now: datetime, limit: int) -> list[Ask]:
@@ -143,3 +143,20 @@ def send_instants(
         query = query.where(Message.id != other_than_message)
     instants = (m.sent_at or m.status_at or m.created_at for m in session.scalars(query))
     return sorted(t for t in instants if t > since)
+
+
+def refer_submissions(
+    session: Session, *, since: datetime, ask_id: int | None = None, address: str | None = None
+) -> list[datetime]:
+    """When referrals were sent through the introduce page since ``since``: for one ask's
+    link, or from one client address (oldest first)."""
+    query = select(ReferSubmission.at).where(ReferSubmission.at > since)
+    if ask_id is not None:
+        query = query.where(ReferSubmission.ask_id == ask_id)
+    if address is not None:
+        query = query.where(ReferSubmission.address == address)
+    return list(session.scalars(query.order_by(ReferSubmission.at)))
+
+
+def forget_refer_submissions(session: Session, *, before: datetime) -> None:
+    session.execute(delete(ReferSubmission).where(ReferSubmission.at <= before))

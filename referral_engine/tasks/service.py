@@ -179,3 +179,20 @@ def for_delivery_unknown(session: Session, *, ask: Ask, now: datetime) -> Task:
         client_id=ask.client_id,
         ask_id=ask.id,
     )
+
+
+def open_for_ask(session: Session, *, kind: str, ask_id: int) -> Task | None:
+    """The open task of ``kind`` about the ask, if there is one (the newest)."""
+    return session.scalars(
+        select(Task)
+        .where(Task.kind == kind, Task.ask_id == ask_id, Task.status == TaskStatus.open)
+        .order_by(Task.id.desc())
+        .limit(1)
+    ).first()
+
+
+def note(session: Session, *, task: Task, detail: str) -> Task:
+    """Replace what the task says (a repeat of its cause adds to it, not a new task)."""
+    task.detail = detail
+    session.flush()
+    return task

@@ -45,8 +45,8 @@ class User(Base):
     notify_sms: Mapped[bool] = mapped_column(Boolean, default=False)
     notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
     quiet_nights: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Bumped on a password change or deactivation: a signed-in session carries the value
-    # it began with and ends when it no longer matches.
+    # Bumped on a password change or deactivation (a count of them; the sessions those
+    # end are rows of web_sessions, ended at the same time).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -98,3 +98,22 @@ class SignInAttempt(Base):
     email: Mapped[str] = mapped_column(String(320), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     failed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class WebSession(Base):
+    """A signed-in browser (:mod:`referral_engine.users.web_sessions`). The cookie carries
+    a random token, signed; only the token's SHA-256 is kept, so the table alone signs
+    no one in."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Shown on the Account page so a person can tell their browsers apart.
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")

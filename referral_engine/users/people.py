@@ -7,10 +7,10 @@ What callers may rely on:
   any other existing address is a :class:`DuplicateUser`;
 - only an admin may make someone an admin or change an admin; nobody deactivates
   themselves, and the last active admin can be neither deactivated nor demoted;
-- deactivating ends the person's sessions (``session_epoch`` moves on), revokes their
-  API tokens and ends their set-password links, all in the same transaction;
+- deactivating ends every web session of the person (and moves ``session_epoch`` on),
+  revokes their API tokens and ends their set-password links, all in the same transaction;
 - a new password meets :mod:`referral_engine.users.passwords`; setting one ends every
-  other session of that person.
+  web session of that person but the one it was set in (``keep``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referral_engine.events.schemas import to_e164
-from referral_engine.users import invitations, service
+from referral_engine.users import invitations, service, web_sessions
 from referral_engine.users.invitations import IssuedLink, Purpose
 from referral_engine.users.models import Role, User, manages
 from referral_engine.users.passwords import check_password
@@ -183,28 +183,42 @@ def deactivate(session: Session, *, user: User, by: User | None, now: datetime) 
         _keep_an_admin(session, user)
     user.active = False
     user.session_epoch += 1
+    web_sessions.end_all(session, user=user, now=now)
     service.revoke_all_tokens(session, user=user, now=now)
     invitations.end_links(session, user=user, now=now)
     session.flush()
     return user
 
 
-def set_new_password(session: Session, *, user: User, password: str, now: datetime) -> None:
-    """Set a password that meets the policy; every other session of the person ends."""
+def set_new_password(
+    session: Session, *, user: User, password: str, now: datetime, keep: str | None = None
+) -> None:
+    """Set a password that meets the policy; every web session of the person ends but
+    ``keep`` (the token of the session it was set in, if any)."""
     check_password(password)
     service.set_password(session, user=user, password=password)
     user.password_changed_at = now
     user.session_epoch += 1
+    web_sessions.end_all(session, user=user, now=now, keep=keep)
     session.flush()
 
 
-def change_password(session: Session, *, user: User, current: str, new: str, now: datetime) -> None:
-    """The person's own change: the current password first, then the policy."""
+def change_password(
+    session: Session,
+    *,
+    user: User,
+    current: str,
+    new: str,
+    now: datetime,
+    keep: str | None = None,
+) -> None:
+    """The person's own change: the current password first, then the policy; the
+    session of ``keep`` stays signed in."""
     try:
         service.authenticate(session, email=user.email, password=current)
     except service.UnknownUser as exc:
         raise BadChange("the current password is not right") from exc
-    set_new_password(session, user=user, password=new, now=now)
+    set_new_password(session, user=user, password=new, now=now, keep=keep)
 
 
 def _may_grant(by: User | None, role: Role) -> None:

@@ -18,6 +18,7 @@ from referral_engine.tasks.endpoints import router as tasks_router
 from referral_engine.users.endpoints import router as users_router
 from referral_engine.web import problems
 from referral_engine.web.edge import EdgeLimits, check_integers
+from referral_engine.web.origin import SameOriginForms
 from referral_engine.web.pages.views import mount_pages
 from referral_engine.web.security import SecurityHeaders
 from referral_engine.webhooks.endpoints import router as webhooks_router
@@ -48,6 +49,8 @@ def create_app(db_url: str) -> FastAPI:
     app.include_router(users_router)
     app.include_router(webhooks_router)
     mount_pages(app)
+    # Outside the session: a cross-site post is refused before its cookie is read.
+    app.add_middleware(SameOriginForms, trust_proxy=env.trust_proxy, public_url=env.public_url)
     # Outermost: sees every answer, and the session cookie set inside it.
     app.add_middleware(SecurityHeaders, trust_proxy=env.trust_proxy)
 

@@ -1,5 +1,6 @@
 """The Account page, everyone's own: name, mobile and notification settings, password,
-personal API tokens (a new token is shown once)."""
+personal API tokens (a new token is shown once), the browsers signed in as the person
+(with "Sign out other sessions")."""
 
 from __future__ import annotations
 
@@ -12,15 +13,19 @@ from sqlalchemy.orm import Session
 from referral_engine import clock
 from referral_engine.agency.service import load_settings
 from referral_engine.events.service import signed_sources
-from referral_engine.users import people, service
+from referral_engine.users import people, service, web_sessions
 from referral_engine.users.models import User
 from referral_engine.users.passwords import RULE, WeakPassword
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import plain
-from referral_engine.web.pages.views import begin_session, page_user, render
+from referral_engine.web.pages.views import page_user, render, session_token
 
 router = APIRouter(include_in_schema=False)
-SAVED = {"profile": "Your details are saved.", "revoked": "The token is revoked."}
+SAVED = {
+    "profile": "Your details are saved.",
+    "revoked": "The token is revoked.",
+    "others": "Every other session is signed out.",
+}
 
 
 def _page(
@@ -39,6 +44,9 @@ def _page(
         "account.html",
         user,
         tokens=service.tokens_of(session, user=user),
+        web_sessions=web_sessions.live_of(session, user=user, now=clock.now()),
+        this_session=session_token(request),
+        is_token_of=web_sessions.is_token_of,
         rule=RULE,
         **shown,
     )
@@ -126,7 +134,15 @@ def change_password(
     try:
         if password != confirm:
             raise WeakPassword("The two new passwords are not the same: type it twice.")
-        people.change_password(session, user=user, current=current, new=password, now=clock.now())
+        # This browser stays signed in; every other one ends.
+        people.change_password(
+            session,
+            user=user,
+            current=current,
+            new=password,
+            now=clock.now(),
+            keep=session_token(request),
+        )
     except (WeakPassword, people.BadChange) as exc:
         # Passwords are never sent back into the page: each box is empty again.
         said = str(exc)
@@ -140,7 +156,6 @@ def change_password(
         if field == "current":
             said = "The current password is not right."
         return _page(request, session, user, status=422, error=said, problems={field: said})
-    begin_session(request, user)  # this browser stays signed in; every other one ends
     return _page(request, session, user, notice="Your password is changed.")
 
 
@@ -182,3 +197,11 @@ def revoke_token(request: Request, token_id: int, session: DbSession) -> Respons
     except service.UnknownToken as exc:
         return _page(request, session, user, status=404, error=str(exc))
     return RedirectResponse("/account?saved=revoked", status_code=303)
+
+
+@router.post("/account/sessions/end-others", response_model=None)
+def end_other_sessions(request: Request, session: DbSession) -> Response:
+    """Sign out every browser signed in as this person but this one."""
+    user = page_user(request, session)
+    web_sessions.end_all(session, user=user, now=clock.now(), keep=session_token(request))
+    return RedirectResponse("/account?saved=others", status_code=303)

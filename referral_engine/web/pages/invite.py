@@ -57,5 +57,5 @@ def set_password(
         response.status_code = 422
         return response
     invitations.mark_used(session, invitation=invitation, now=now)
-    begin_session(request, user)
+    begin_session(request, session, user)
     return RedirectResponse("/", status_code=303)

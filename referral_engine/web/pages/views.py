@@ -19,7 +19,7 @@ from referral_engine import clock
 from referral_engine.agency.service import load_settings, secret_key
 from referral_engine.db import unit_of_work
 from referral_engine.users import service as users
-from referral_engine.users import throttle
+from referral_engine.users import throttle, web_sessions
 from referral_engine.users.models import MANAGERS, Role, User, manages
 from referral_engine.web import problems
 from referral_engine.web.deps import DbSession
@@ -47,22 +47,39 @@ class SignInRequired(Exception):  # noqa: N818 - control flow to the login page
     pass
 
 
+def session_token(request: Request) -> str:
+    """The token of this browser's web session ("" when it has none)."""
+    return str(request.session.get("sid") or "")
+
+
 def page_user(request: Request, session: Session) -> User:
-    """The signed-in person; a session ends when they are deactivated or their password
-    changes (their ``session_epoch`` moved on since they signed in)."""
-    user_id = request.session.get("user_id")
-    user = session.get(User, user_id) if user_id else None
-    if user is None or not user.active or request.session.get("epoch") != user.session_epoch:
+    """The signed-in person: the cookie names a live web session (not signed out, not
+    expired, not ended by a password change or deactivation) of an active person."""
+    found = web_sessions.find(session, token=session_token(request), now=clock.now())
+    user = session.get(User, found.user_id) if found else None
+    if user is None:
         raise SignInRequired
     return user
 
 
-def begin_session(request: Request, user: User) -> None:
-    """Sign ``user`` in on this browser (and note when)."""
+def begin_session(request: Request, session: Session, user: User) -> None:
+    """Sign ``user`` in on this browser: a new web session (any earlier one of this
+    browser ends), its token in the cookie; sessions long over are pruned."""
+    now = clock.now()
+    web_sessions.end(session, token=session_token(request), now=now)
+    web_sessions.prune(session, now=now)
+    token = web_sessions.start(
+        session,
+        user=user,
+        now=now,
+        user_agent=request.headers.get("user-agent", ""),
+        address=client_address(
+            request.scope, trust_proxy=getattr(request.app.state, "trust_proxy", False)
+        ),
+    )
     request.session.clear()
-    request.session["user_id"] = user.id
-    request.session["epoch"] = user.session_epoch
-    user.last_sign_in_at = clock.now()
+    request.session["sid"] = token
+    user.last_sign_in_at = now
 
 
 def navigation_for(user: User | SimpleNamespace | None) -> list[tuple[str, str]]:
@@ -143,12 +160,14 @@ def login(
         response.status_code = 401
         return response
     throttle.record_success(session, email=email)
-    begin_session(request, user)
+    begin_session(request, session, user)
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request) -> RedirectResponse:
+def logout(request: Request, session: DbSession) -> RedirectResponse:
+    """End this browser's session: its cookie, replayed later, signs no one in."""
+    web_sessions.end(session, token=session_token(request), now=clock.now())
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
