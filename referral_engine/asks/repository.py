@@ -17,6 +17,7 @@ from referral_engine.asks.models import (
     AskTemplate,
 )
 from referral_engine.contacts.models import Client
+from referral_engine.search import Search, matching, ordered, page_of
 
 
 def by_moment(session: Session, *, moment_key: str) -> Ask | None:
@@ -139,3 +140,52 @@ def texted_before(session: Session, *, client_id: int) -> bool:
         Ask.status.in_([AskStatus.sending, AskStatus.sent, AskStatus.delivery_unknown]),
     )
     return session.scalars(query.limit(1)).first() is not None
+
+
+ASK_SORTS = {
+    "created": (Ask.created_at,),
+    "goes_out": (Ask.scheduled_for,),
+    "client": (Client.last_name, Client.first_name),
+    "status": (Ask.status,),
+    "channel": (Ask.channel,),
+}
+
+
+def page(
+    session: Session,
+    *,
+    search: Search,
+    status: str | None = None,
+    channel: str | None = None,
+    producer_id: int | None = None,
+    sort: str = "created",
+    descending: bool = True,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[tuple[Ask, Client]], int]:
+    """One page of asks (search: the client's name, company, email, mobile or id, and the
+    policy number) and how many match; ``producer_id``: that producer's and unassigned."""
+    query = select(Ask, Client).join(Client, Client.id == Ask.client_id)
+    query = query.where(
+        matching(
+            search,
+            text=[
+                Client.first_name,
+                Client.last_name,
+                Client.company,
+                Client.email,
+                Client.external_id,
+                Ask.policy_number,
+            ],
+            phones=[Client.mobile],
+        )
+    )
+    if status:
+        query = query.where(Ask.status == status)
+    if channel:
+        query = query.where(Ask.channel == channel)
+    if producer_id is not None:
+        query = query.where(or_(Ask.producer_id == producer_id, Ask.producer_id.is_(None)))
+    order = [ordered(c, descending) for c in ASK_SORTS[sort]]
+    query = query.order_by(*order, Ask.id.desc() if descending else Ask.id)
+    return page_of(session, query, key=Ask.id, limit=limit, offset=offset)

@@ -15,6 +15,7 @@ from referral_engine.asks.models import AskStatus
 from referral_engine.users.models import Role, manages
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import reward_pages
+from referral_engine.web.pages.listing import fetch, list_query
 from referral_engine.web.pages.views import ALL, agency_instant, page_user, render, whose_book
 
 router = APIRouter(include_in_schema=False)
@@ -45,21 +46,61 @@ def review_queue(
     )
 
 
+# The asks list's columns: the direction a first click on each header sorts.
+ASK_SORTS = {
+    "created": "desc",
+    "goes_out": "desc",
+    "client": "asc",
+    "status": "asc",
+    "channel": "asc",
+}
+CHANNELS = ("email", "sms")
+
+
 @router.get("/asks", response_class=HTMLResponse)
 def ask_list(
-    request: Request, session: DbSession, status: str = "", who: str = ALL
+    request: Request, session: DbSession, status: str = "", who: str = ALL, channel: str = ""
 ) -> HTMLResponse:
+    """Every ask, newest first, 50 a page: search (client, phone in any format, policy
+    number), status and channel filters, sortable columns."""
     user = page_user(request, session)
     chosen = status if status in AskStatus.__members__ else ""
+    by_channel = channel if channel in CHANNELS else ""
     mine = whose_book(user, who)
-    rows = review.listing(session, status=chosen or None, producer_id=mine, limit=200)
+    listing = list_query(
+        request,
+        session,
+        sorts=ASK_SORTS,
+        default_sort="created",
+        keep={"status": chosen, "channel": by_channel, "who": "mine" if who == "mine" else ""},
+    )
+    rows = fetch(
+        listing,
+        lambda limit, offset: repository.page(
+            session,
+            search=listing.search,
+            status=chosen or None,
+            channel=by_channel or None,
+            producer_id=mine,
+            sort=listing.sort,
+            descending=listing.descending,
+            limit=limit,
+            offset=offset,
+        ),
+    )
     counts = repository.counts_by_status(session, producer_id=mine)
     return render(
         request,
         "asks.html",
         user,
-        asks=rows,
+        asks=[
+            (review.read(session, ask, client=client), client, ask.created_at)
+            for ask, client in rows
+        ],
+        listing=listing,
         status=chosen,
+        channel=by_channel,
+        channels=CHANNELS,
         statuses=list(AskStatus),
         counts=counts,
         who=ALL if mine is None else "mine",

@@ -21,10 +21,12 @@ from referral_engine.users import service as users
 from referral_engine.users import throttle
 from referral_engine.users.models import Role, User, manages
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages import formats
 from referral_engine.web.security import client_address
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+formats.install(templates.env)
 router = APIRouter(include_in_schema=False)
 
 NAVIGATION = [
@@ -52,6 +54,8 @@ def page_user(request: Request, session: Session) -> User:
     user = session.get(User, user_id) if user_id else None
     if user is None or not user.active or request.session.get("epoch") != user.session_epoch:
         raise SignInRequired
+    agency = load_settings(session).agency
+    request.state.agency_zone, request.state.phone_region = agency.timezone, agency.phone_region
     return user
 
 
