@@ -13,7 +13,7 @@ Callers may rely on:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,8 +58,10 @@ def matching(
     *,
     text: Sequence[ColumnElement[Any]],
     phones: Sequence[ColumnElement[Any]] = (),
+    also: Sequence[Callable[[str], ColumnElement[bool]]] = (),
 ) -> ColumnElement[bool]:
-    """A WHERE clause: every phone in ``phones`` columns, every word in some column."""
+    """A WHERE clause: every phone in ``phones`` columns, every word in some column (or
+    satisfying one of ``also``: a clause built for the word, e.g. a related row's)."""
     clauses: list[ColumnElement[bool]] = []
     for number in search.phones:
         if phones:
@@ -68,6 +70,7 @@ def matching(
             clauses.append(or_(*(column.contains(number, autoescape=True) for column in text)))
     for word in search.words:
         options = [func.lower(func.coalesce(c, "")).contains(word, autoescape=True) for c in text]
+        options += [clause(word) for clause in also]
         digits = re.sub(r"\D", "", word)
         if phones and _DIGITY.match(word) and len(digits) >= MIN_DIGITS:
             options += [func.coalesce(c, "").contains(digits, autoescape=True) for c in phones]

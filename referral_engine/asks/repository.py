@@ -79,14 +79,21 @@ def entries(session: Session, *, ask_id: int) -> list[AskEntry]:
     )
 
 
-def entries_for_client(session: Session, *, client_id: int) -> list[tuple[AskEntry, Ask]]:
+def entries_for_client(
+    session: Session, *, client_id: int, newest: int | None = None
+) -> list[tuple[AskEntry, Ask]]:
+    """The client's ask entries but the individual rules, oldest first; only the
+    ``newest`` ones when given (newest first then)."""
     session.flush()  # timeline entries are written at the next flush
     query = (
         select(AskEntry, Ask)
         .join(Ask, Ask.id == AskEntry.ask_id)
-        .where(Ask.client_id == client_id)
-        .order_by(AskEntry.at, AskEntry.id)
+        .where(Ask.client_id == client_id, AskEntry.kind != "rule")
     )
+    if newest is None:
+        query = query.order_by(AskEntry.at, AskEntry.id)
+    else:
+        query = query.order_by(AskEntry.at.desc(), AskEntry.id.desc()).limit(newest)
     return [(e, a) for e, a in session.execute(query).tuples()]
 
 

@@ -75,6 +75,7 @@ def defer_ask(session: Session, *, ask_id: int, user: User, until: datetime, now
         postal_code=client.postal_code,
         until=until,
         now=now,
+        agency_zone=load_settings(session).agency.timezone,
     )
 
 

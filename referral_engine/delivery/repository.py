@@ -143,3 +143,15 @@ def send_instants(
         query = query.where(Message.id != other_than_message)
     instants = (m.sent_at or m.status_at or m.created_at for m in session.scalars(query))
     return sorted(t for t in instants if t > since)
+
+
+def sent_to_client(session: Session, *, client_id: int, limit: int) -> list[Message]:
+    """The newest ``limit`` messages to the client (sent, waiting or failed), newest first."""
+    when = func.coalesce(Message.sent_at, Message.created_at)
+    query = (
+        select(Message)
+        .where(Message.client_id == client_id)
+        .order_by(when.desc(), Message.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

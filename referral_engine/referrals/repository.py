@@ -305,3 +305,14 @@ def referrer_producers(session: Session, *, client_ids: Collection[int]) -> dict
         return {}
     query = select(Client.id, Client.producer_id).where(Client.id.in_(list(client_ids)))
     return {client_id: producer_id for client_id, producer_id in session.execute(query).tuples()}
+
+
+def made_by_client(session: Session, *, client_id: int, limit: int) -> list[Referral]:
+    """The newest ``limit`` referrals the client made, newest first."""
+    query = (
+        select(Referral)
+        .where(Referral.referred_by_client_id == client_id)
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

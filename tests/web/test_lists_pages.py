@@ -80,3 +80,79 @@ def test_asks_page_two_shows_the_oldest_five_with_counts_newest_first(
     soup = BeautifulSoup(second.text, "html.parser")
     assert soup.select_one("a[rel=prev]")["href"] == "/asks"
     assert soup.select_one("a[rel=next]") is None
+
+
+@pytest.fixture
+def dana(agency: Agency) -> int:
+    """Dana Reyes (+13125550010, policy PA-778812) among two other clients; her id."""
+    agency.feed(
+        client_bind(1, first_name="Dana", last_name="Reyes", mobile="+13125550010"),
+        client_bind(2, first_name="Noor", last_name="Haddad"),
+        client_bind(3, first_name="Lee", last_name="Park"),
+        now=IMPORTED,
+    )
+    found = signed_in(agency).get("/contacts?q=Reyes")
+    return int(rows(found.text)[0].removeprefix("client-"))
+
+
+@pytest.mark.parametrize("typed", ["(312) 555-0010", "312.555.0010", "+1 312 555 0010", "0010"])
+def test_a_phone_number_in_any_format_finds_the_client(
+    agency: Agency, dana: int, typed: str
+) -> None:
+    found = signed_in(agency).get("/contacts", params={"q": typed})
+    assert found.status_code == 200
+    assert rows(found.text) == [f"client-{dana}"]
+    assert "Showing 1–1 of 1" in pager(found.text)
+
+
+def test_a_policy_number_finds_its_holder_and_its_ask(agency: Agency, dana: int) -> None:
+    page = signed_in(agency)
+    assert rows(page.get("/contacts?q=pa-700001").text) == [f"client-{dana}"]
+    agency.tick("2026-11-25T23:00:00Z")
+    asks = rows(page.get("/asks?q=PA-700001").text)
+    assert len(asks) == 1
+    assert asks[0] == f"ask-{agency.asks(client_external_id='C-0001')[0]['id']}"
+
+
+def test_contacts_sort_by_name_turns_on_a_second_click(agency: Agency, dana: int) -> None:
+    page = signed_in(agency)
+    names = [f"client-{dana}"]
+    ascending = rows(page.get("/contacts").text)
+    assert ascending.index(names[0]) == 2, "Haddad, Park, Reyes"
+    soup = BeautifulSoup(page.get("/contacts").text, "html.parser")
+    header = soup.select_one("th[aria-sort] a")
+    assert header is not None and "dir=desc" in header["href"]
+    descending = rows(page.get(header["href"]).text)
+    assert descending == list(reversed(ascending))
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("page=abc", "is not a page number"),
+        ("page=0", "is not a page number"),
+        ("page=99", "There is no page 99"),
+        ("sort=bogus", "cannot be sorted by"),
+        ("dir=sideways", "neither asc nor desc"),
+        ("status=bogus&channel=fax&who=nobody", "Showing 1–3 of 3"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/asks", "/contacts"])
+def test_bad_list_parameters_fall_back_and_say_so(
+    agency: Agency, dana: int, path: str, query: str, said: str
+) -> None:
+    agency.tick("2026-11-25T23:00:00Z")
+    answer = signed_in(agency).get(f"{path}?{query}")
+    assert answer.status_code == 200
+    assert said in answer.text
+    assert len(rows(answer.text)) == 3
+
+
+def test_phones_on_the_contact_list_and_page_are_tap_to_call_and_text(
+    agency: Agency, dana: int
+) -> None:
+    page = signed_in(agency)
+    for shown in (page.get("/contacts?q=reyes").text, page.get(f"/contacts/{dana}").text):
+        soup = BeautifulSoup(shown, "html.parser")
+        assert soup.select_one("a[href='tel:+13125550010']").get_text() == "(312) 555-0010"
+        assert soup.select_one("a[href='sms:+13125550010']") is not None

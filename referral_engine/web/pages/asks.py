@@ -12,6 +12,7 @@ from referral_engine.agency.service import load_settings
 from referral_engine.asks import repository, review
 from referral_engine.asks import service as asks
 from referral_engine.asks.models import AskStatus
+from referral_engine.contacts.models import Client
 from referral_engine.users.models import Role, manages
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import reward_pages
@@ -122,6 +123,7 @@ def ask_detail(
         "ask.html",
         user,
         ask=shown,
+        client=session.get(Client, ask.client_id),
         zone=zone,
         error=error,
         done=done,

@@ -22,6 +22,7 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from referral_engine.clock import wall_clock
 from referral_engine.decisions.calendar import recipient_zone
 
 DEFAULT_ZONE = "America/Chicago"
@@ -33,20 +34,6 @@ def _instant(value: datetime | str | None) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def wall_clock(value: datetime, zone: str, style: str = "short") -> str:
-    """``value`` on ``zone``'s clock: "Dec 2, 9:30 AM CST"; "long": "Wed Dec 2 2026,
-    9:30 AM CST"; "time": "9:30 AM CST"; "date": "Dec 2 2026"."""
-    local = value.astimezone(ZoneInfo(zone))
-    time = f"{local.hour % 12 or 12}:{local:%M %p} {local.tzname()}"
-    if style == "time":
-        return time
-    if style == "date":
-        return f"{local:%b} {local.day} {local.year}"
-    if style == "long":
-        return f"{local:%a %b} {local.day} {local.year}, {time}"
-    return f"{local:%b} {local.day}, {time}"
 
 
 def _zone(context: Context) -> str:
