@@ -19,6 +19,7 @@ from referral_engine.referrals.models import (
     RewardStatus,
 )
 from referral_engine.referrals.rules import OPEN
+from referral_engine.search import Search, matching, ordered, page_of
 from referral_engine.users.models import Role, User
 
 
@@ -316,3 +317,55 @@ def made_by_client(session: Session, *, client_id: int, limit: int) -> list[Refe
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+REFERRAL_SORTS = {
+    "created": (Referral.created_at,),
+    "name": (Referral.last_name, Referral.first_name),
+    "status": (Referral.status,),
+    "due": (Referral.contact_due_at,),
+}
+
+
+def page(
+    session: Session,
+    *,
+    search: Search,
+    status: ReferralStatus | None = None,
+    book_of: int | None = None,
+    sort: str = "created",
+    descending: bool = True,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Referral], int]:
+    """One page of referrals and how many match. Search: the prospect's name, company,
+    email or mobile (any format), the referrer's name, a converted policy number.
+    ``book_of``: a person's own — those they own, or, with no owner yet, those referred by
+    a client they produce."""
+    referrer = aliased(Client)
+    query = select(Referral).outerjoin(referrer, referrer.id == Referral.referred_by_client_id)
+    query = query.where(
+        matching(
+            search,
+            text=[
+                Referral.first_name,
+                Referral.last_name,
+                Referral.company,
+                Referral.email,
+                Referral.referred_by_name,
+                Referral.converted_policy_number,
+                referrer.first_name,
+                referrer.last_name,
+            ],
+            phones=[Referral.mobile],
+        )
+    )
+    if status is not None:
+        query = query.where(Referral.status == status)
+    if book_of is not None:
+        unowned = and_(Referral.owner_id.is_(None), referrer.producer_id == book_of)
+        query = query.where(or_(Referral.owner_id == book_of, unowned))
+    order = [ordered(c, descending) for c in REFERRAL_SORTS[sort]]
+    query = query.order_by(*order, Referral.id.desc() if descending else Referral.id)
+    found, total = page_of(session, query, key=Referral.id, limit=limit, offset=offset)
+    return [referral for (referral,) in found], total
