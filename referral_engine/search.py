@@ -19,9 +19,11 @@ from typing import Any
 
 import phonenumbers
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 _DIGITY = re.compile(r"^[\d\s().+\-]+$")
+# A column or a mapped attribute (``Client.mobile``) a search or a sort may name.
+Column = ColumnElement[Any] | QueryableAttribute[Any]
 MIN_DIGITS = 4  # shorter digit runs are ids or years, not phone fragments
 
 
@@ -56,8 +58,8 @@ def parse(text: str, region: str = "US") -> Search:
 def matching(
     search: Search,
     *,
-    text: Sequence[ColumnElement[Any]],
-    phones: Sequence[ColumnElement[Any]] = (),
+    text: Sequence[Column],
+    phones: Sequence[Column] = (),
     also: Sequence[Callable[[str], ColumnElement[bool]]] = (),
 ) -> ColumnElement[bool]:
     """A WHERE clause: every phone in ``phones`` columns, every word in some column (or
@@ -79,7 +81,7 @@ def matching(
 
 
 def page_of(
-    session: Session, query: Select[Any], *, key: ColumnElement[Any], limit: int, offset: int
+    session: Session, query: Select[*tuple[Any, ...]], *, key: Column, limit: int, offset: int
 ) -> tuple[list[Any], int]:
     """One page of ``query``'s rows and how many rows it has in all (``key``: a column
     that is unique per row, counted in a subquery so joins and filters stay as written)."""
@@ -89,7 +91,7 @@ def page_of(
     return rows, int(total)
 
 
-def ordered(column: ColumnElement[Any], descending: bool) -> ColumnElement[Any]:
+def ordered(column: Column, descending: bool) -> ColumnElement[Any]:
     """``column`` in the asked direction, empty values last either way (the same order on
     SQLite and PostgreSQL)."""
     return column.desc().nulls_last() if descending else column.asc().nulls_last()

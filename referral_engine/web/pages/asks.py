@@ -24,20 +24,46 @@ router = APIRouter(include_in_schema=False)
 REVIEW_ERRORS = (asks.AskNotFound, asks.ReviewForbidden, asks.ReviewRefused, asks.DraftRefused)
 
 
+# The review queue's sort keys: oldest waiting first by default.
+REVIEW_SORTS = {"created": "asc", "goes_out": "asc", "client": "asc"}
+
+
 @router.get("/review", response_class=HTMLResponse)
 def review_queue(
     request: Request, session: DbSession, done: str = "", error: str = "", who: str = ALL
 ) -> HTMLResponse:
+    """Asks waiting for review, the longest waiting first, 50 a page; search and sort
+    as on the asks list."""
     user = page_user(request, session)
     mine = whose_book(user, who)
-    pending = review.listing(session, status=AskStatus.pending_review, producer_id=mine)
+    listing = list_query(
+        request,
+        session,
+        sorts=REVIEW_SORTS,
+        default_sort="created",
+        keep={"who": "mine" if who == "mine" else ""},
+    )
+    rows = fetch(
+        listing,
+        lambda limit, offset: repository.page(
+            session,
+            search=listing.search,
+            status=AskStatus.pending_review,
+            producer_id=mine,
+            sort=listing.sort,
+            descending=listing.descending,
+            limit=limit,
+            offset=offset,
+        ),
+    )
     zone = load_settings(session).agency.timezone
     waiting = reward_pages.waiting(session) if manages(user) else []
     return render(
         request,
         "review.html",
         user,
-        asks=pending,
+        asks=[review.read(session, ask, client=client) for ask, client in rows],
+        listing=listing,
         rewards=waiting,
         zone=zone,
         done=done,

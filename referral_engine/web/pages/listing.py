@@ -91,10 +91,12 @@ def list_query(
     sorts: Mapping[str, str],
     default_sort: str,
     keep: Mapping[str, str] | None = None,
+    path: str | None = None,
 ) -> ListQuery:
     """Read ``q``, ``page``, ``sort`` and ``dir`` (``sorts``: the keys this list sorts by, each with
     the direction a first click on its header gives)
-    from the request; ``keep``: the page's other parameters (filters) for its links."""
+    from the request; ``keep``: the page's other parameters (filters) for its links;
+    ``path``: the list's own address when a form's POST renders it."""
     raw = request.query_params
     notes: list[str] = []
     page_text = raw.get("page", "1").strip() or "1"
@@ -121,7 +123,7 @@ def list_query(
     if raw.get("sort") or raw.get("dir"):
         params.update(sort=sort, dir=direction)
     return ListQuery(
-        path=request.url.path,
+        path=path or request.url.path,
         params=params,
         sorts=sorts,
         q=q,
