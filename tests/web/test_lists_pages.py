@@ -156,3 +156,61 @@ def test_phones_on_the_contact_list_and_page_are_tap_to_call_and_text(
         soup = BeautifulSoup(shown, "html.parser")
         assert soup.select_one("a[href='tel:+13125550010']").get_text() == "(312) 555-0010"
         assert soup.select_one("a[href='sms:+13125550010']") is not None
+
+
+EVERY_LIST = ["/asks", "/review", "/tasks", "/referrals", "/contacts", "/outbox", "/inputs"]
+EVERY_LIST += ["/team", "/webhooks"]
+
+
+@pytest.mark.parametrize("path", EVERY_LIST)
+def test_every_list_searches_pages_and_refuses_bad_parameters_in_plain_words(
+    agency: Agency, dana: int, path: str
+) -> None:
+    agency.tick("2026-11-25T23:00:00Z")
+    page = signed_in(agency)
+    plain = page.get(path)
+    assert plain.status_code == 200
+    soup = BeautifulSoup(plain.text, "html.parser")
+    assert soup.select_one("form[role=search] input[name=q]") is not None
+    assert soup.select_one(".pager .count") is not None
+    bad = page.get(path, params={"page": "abc", "sort": "bogus", "dir": "up", "q": "%_'"})
+    assert bad.status_code == 200
+    assert "is not a page number" in bad.text and "cannot be sorted by" in bad.text
+    found = page.get(path, params={"q": "(312) 555-0010", "page": "7"})
+    assert found.status_code == 200
+
+
+def test_referrals_search_by_the_prospects_phone_in_any_format(agency: Agency, dana: int) -> None:
+    for n, mobile in ((1, "+13125550044"), (2, "+13125550055")):
+        made = agency.post(
+            "/api/v1/referrals",
+            {
+                "prospect": {"first_name": f"Prospect{n}", "last_name": "Lin", "mobile": mobile},
+                "referred_by": {"kind": "client", "external_id": "C-0001"},
+            },
+            now=f"2026-11-2{6 + n}T15:00:00Z",
+        )
+        assert made.status_code == 201, made.text
+    page = signed_in(agency)
+    everyone = BeautifulSoup(page.get("/referrals").text, "html.parser")
+    names = [h.get_text(" ") for h in everyone.select(".referral h2 a")]
+    assert names[:2] == ["Prospect2 Lin", "Prospect1 Lin"], "newest first"
+    found = BeautifulSoup(page.get("/referrals?q=312-555-0044").text, "html.parser")
+    assert [h.get_text(" ") for h in found.select(".referral h2 a")] == ["Prospect1 Lin"]
+    assert "Showing 1–1 of 1" in pager(str(found))
+    by_referrer = BeautifulSoup(page.get("/referrals?q=reyes").text, "html.parser")
+    assert len(by_referrer.select(".referral")) == 2, "the referring client's name"
+
+
+def test_asks_sort_by_client_turns_with_a_second_click(agency: Agency, dana: int) -> None:
+    agency.tick("2026-11-25T23:00:00Z")
+    page = signed_in(agency)
+    soup = BeautifulSoup(page.get("/asks").text, "html.parser")
+    by_client = next(a for a in soup.select("thead a") if a.get_text().startswith("Client"))
+    ascending = BeautifulSoup(page.get(str(by_client["href"])).text, "html.parser")
+    names = [a.get_text() for a in ascending.select("tbody td:first-child a")]
+    assert names == ["Noor Haddad", "Lee Park", "Dana Reyes"]
+    header = ascending.select_one("th[aria-sort=ascending] a")
+    descending = BeautifulSoup(page.get(str(header["href"])).text, "html.parser")
+    assert [a.get_text() for a in descending.select("tbody td:first-child a")] == names[::-1]
+    assert descending.select_one("th[aria-sort=descending]") is not None
