@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from referral_engine.asks.models import (
@@ -58,8 +58,11 @@ def listing(
     producer_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
+    search: Search | None = None,
 ) -> list[tuple[Ask, Client]]:
     query = select(Ask, Client).join(Client, Client.id == Ask.client_id)
+    if search:
+        query = query.where(_ask_matches(search))
     if status:
         query = query.where(Ask.status == status)
     if client_external_id:
@@ -173,20 +176,7 @@ def page(
     """One page of asks (search: the client's name, company, email, mobile or id, and the
     policy number) and how many match; ``producer_id``: that producer's and unassigned."""
     query = select(Ask, Client).join(Client, Client.id == Ask.client_id)
-    query = query.where(
-        matching(
-            search,
-            text=[
-                Client.first_name,
-                Client.last_name,
-                Client.company,
-                Client.email,
-                Client.external_id,
-                Ask.policy_number,
-            ],
-            phones=[Client.mobile],
-        )
-    )
+    query = query.where(_ask_matches(search))
     if status:
         query = query.where(Ask.status == status)
     if channel:
@@ -196,3 +186,19 @@ def page(
     order = [ordered(c, descending) for c in ASK_SORTS[sort]]
     query = query.order_by(*order, Ask.id.desc() if descending else Ask.id)
     return page_of(session, query, key=Ask.id, limit=limit, offset=offset)
+
+
+def _ask_matches(search: Search) -> ColumnElement[bool]:
+    """The client's name, company, email, id or mobile (any format), the policy number."""
+    return matching(
+        search,
+        text=[
+            Client.first_name,
+            Client.last_name,
+            Client.company,
+            Client.email,
+            Client.external_id,
+            Ask.policy_number,
+        ],
+        phones=[Client.mobile],
+    )

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from referral_engine import search
 from referral_engine.agency.service import load_settings
 from referral_engine.asks import repository
 from referral_engine.asks import service as asks
@@ -143,9 +144,14 @@ def listing(
     producer_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
+    q: str = "",
 ) -> list[AskRead]:
+    """Asks soonest first; ``q``: the list pages' search (names, emails, phone numbers in
+    any format, policy numbers)."""
+    found = search.parse(q, load_settings(session).agency.phone_region) if q.strip() else None
     rows = repository.listing(
         session,
+        search=found,
         status=status,
         client_external_id=client_external_id,
         producer_id=producer_id,

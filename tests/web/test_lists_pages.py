@@ -214,3 +214,12 @@ def test_asks_sort_by_client_turns_with_a_second_click(agency: Agency, dana: int
     descending = BeautifulSoup(page.get(str(header["href"])).text, "html.parser")
     assert [a.get_text() for a in descending.select("tbody td:first-child a")] == names[::-1]
     assert descending.select_one("th[aria-sort=descending]") is not None
+
+
+def test_the_asks_api_searches_as_the_page_does(agency: Agency, dana: int) -> None:
+    agency.tick("2026-11-25T23:00:00Z")
+    for typed in ("(312) 555-0010", "PA-700001"):
+        found = agency.api.get("/api/v1/asks", params={"q": typed})
+        assert found.status_code == 200
+        assert [a["client_external_id"] for a in found.json()] == ["C-0001"]
+    assert len(agency.api.get("/api/v1/asks").json()) == 3
