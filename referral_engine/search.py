@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import phonenumbers
@@ -95,3 +96,13 @@ def ordered(column: Column, descending: bool) -> ColumnElement[Any]:
     """``column`` in the asked direction, empty values last either way (the same order on
     SQLite and PostgreSQL)."""
     return column.desc().nulls_last() if descending else column.asc().nulls_last()
+
+
+def within(column: Column, since: datetime | None, before: datetime | None) -> ColumnElement[bool]:
+    """``since <= column < before``, either end open when None."""
+    clauses: list[ColumnElement[bool]] = []
+    if since is not None:
+        clauses.append(column >= since)
+    if before is not None:
+        clauses.append(column < before)
+    return and_(true(), *clauses)

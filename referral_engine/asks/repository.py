@@ -17,7 +17,7 @@ from referral_engine.asks.models import (
     AskTemplate,
 )
 from referral_engine.contacts.models import Client
-from referral_engine.search import Search, matching, ordered, page_of
+from referral_engine.search import Search, matching, ordered, page_of, within
 
 
 def by_moment(session: Session, *, moment_key: str) -> Ask | None:
@@ -170,6 +170,8 @@ def page(
     producer_id: int | None = None,
     sort: str = "created",
     descending: bool = True,
+    since: datetime | None = None,
+    before: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[tuple[Ask, Client]], int]:
@@ -183,6 +185,7 @@ def page(
         query = query.where(Ask.channel == channel)
     if producer_id is not None:
         query = query.where(or_(Ask.producer_id == producer_id, Ask.producer_id.is_(None)))
+    query = query.where(within(Ask.created_at, since, before))
     order = [ordered(c, descending) for c in ASK_SORTS[sort]]
     query = query.order_by(*order, Ask.id.desc() if descending else Ask.id)
     return page_of(session, query, key=Ask.id, limit=limit, offset=offset)

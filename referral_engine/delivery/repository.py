@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from referral_engine.asks.models import Ask, AskStatus
 from referral_engine.contacts.models import Client
 from referral_engine.delivery.models import Click, Message, MessageStatus
-from referral_engine.search import Search, matching, ordered, page_of
+from referral_engine.search import Search, matching, ordered, page_of, within
 
 
 def due_asks(session: Session, *, now: datetime, limit: int) -> list[Ask]:
@@ -173,6 +173,8 @@ def outbox_page(
     producer_id: int | None = None,
     sort: str = "created",
     descending: bool = True,
+    since: datetime | None = None,
+    before: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Message], int]:
@@ -199,6 +201,7 @@ def outbox_page(
             Message.ask_id.is_not(None),
             or_(Ask.producer_id == producer_id, Ask.producer_id.is_(None)),
         )
+    query = query.where(within(Message.created_at, since, before))
     order = [ordered(c, descending) for c in OUTBOX_SORTS[sort]]
     query = query.order_by(*order, Message.id.desc() if descending else Message.id)
     found, total = page_of(session, query, key=Message.id, limit=limit, offset=offset)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from referral_engine.events.models import Event, Outcome, RawInput, WebhookMessage
-from referral_engine.search import Search, matching, ordered, page_of
+from referral_engine.search import Search, matching, ordered, page_of, within
 
 
 def existing_keys(session: Session, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -150,6 +151,8 @@ def raw_input_page(
     source: str | None = None,
     sort: str = "received",
     descending: bool = True,
+    since: datetime | None = None,
+    before: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[RawInput], int]:
@@ -165,6 +168,7 @@ def raw_input_page(
         query = query.where(RawInput.outcome == outcome)
     if source:
         query = query.where(RawInput.source == source)
+    query = query.where(within(RawInput.received_at, since, before))
     order = [ordered(c, descending) for c in RAW_INPUT_SORTS[sort]]
     query = query.order_by(*order, RawInput.id.desc() if descending else RawInput.id)
     found, total = page_of(session, query, key=RawInput.id, limit=limit, offset=offset)

@@ -19,7 +19,7 @@ from referral_engine.referrals.models import (
     RewardStatus,
 )
 from referral_engine.referrals.rules import OPEN
-from referral_engine.search import Search, matching, ordered, page_of
+from referral_engine.search import Search, matching, ordered, page_of, within
 from referral_engine.users.models import Role, User
 
 
@@ -335,6 +335,8 @@ def page(
     book_of: int | None = None,
     sort: str = "created",
     descending: bool = True,
+    since: datetime | None = None,
+    before: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Referral], int]:
@@ -365,6 +367,7 @@ def page(
     if book_of is not None:
         unowned = and_(Referral.owner_id.is_(None), referrer.producer_id == book_of)
         query = query.where(or_(Referral.owner_id == book_of, unowned))
+    query = query.where(within(Referral.created_at, since, before))
     order = [ordered(c, descending) for c in REFERRAL_SORTS[sort]]
     query = query.order_by(*order, Referral.id.desc() if descending else Referral.id)
     found, total = page_of(session, query, key=Referral.id, limit=limit, offset=offset)

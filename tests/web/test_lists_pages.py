@@ -223,3 +223,17 @@ def test_the_asks_api_searches_as_the_page_does(agency: Agency, dana: int) -> No
         assert found.status_code == 200
         assert [a["client_external_id"] for a in found.json()] == ["C-0001"]
     assert len(agency.api.get("/api/v1/asks").json()) == 3
+
+
+def test_a_date_range_on_the_agencys_clock_narrows_the_asks(
+    agency: Agency, many_asks: dict[str, list[int]]
+) -> None:
+    page = signed_in(agency)
+    middle = page.get("/asks", params={"since": "2026-11-27", "until": "2026-11-27"})
+    assert "Showing 1–20 of 20" in pager(middle.text)
+    assert sorted(rows(middle.text)) == sorted(f"ask-{i}" for i in many_asks[BATCHES[1]])
+    later = page.get("/asks", params={"since": "2026-11-27", "q": "client0"})
+    assert "Showing 1–35 of 35" in pager(later.text)
+    bad = page.get("/asks", params={"since": "yesterday"})
+    assert bad.status_code == 200 and "is not a date" in bad.text
+    assert "Showing 1–50 of 55" in pager(bad.text)

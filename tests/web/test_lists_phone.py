@@ -15,7 +15,10 @@ NO_SIDEWAYS = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 def test_the_asks_list_searches_and_pages_at_390_pixels(  # type: ignore[no-untyped-def]
-    live_server, page, agency: Agency, many_asks: dict[str, list[int]]  # noqa: F811
+    live_server,
+    page,
+    agency: Agency,
+    many_asks: dict[str, list[int]],  # noqa: F811
 ) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, live_server.url)

@@ -107,6 +107,8 @@ def ask_list(
             session,
             search=listing.search,
             status=chosen or None,
+            since=listing.since,
+            before=listing.before,
             channel=by_channel or None,
             producer_id=mine,
             sort=listing.sort,

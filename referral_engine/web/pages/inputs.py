@@ -44,6 +44,8 @@ def input_list(
         lambda limit, offset: repository.raw_input_page(
             session,
             search=listing.search,
+            since=listing.since,
+            before=listing.before,
             outcome=chosen or None,
             source=by_source or None,
             sort=listing.sort,

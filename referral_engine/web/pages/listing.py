@@ -1,5 +1,6 @@
 """What every list page shares: ``?q=`` search, ``?sort=`` and ``?dir=`` on named columns,
-``?page=`` (50 rows a page), and the pager and sortable headers that keep the other
+``?page=`` (50 rows a page), ``?since=`` and ``?until=`` (days on the agency's clock,
+both included) where a list has dates, and the pager and sortable headers that keep the other
 parameters. A bad parameter never fails a page: it falls back to the default and the
 page says so in plain words (``ListQuery.notes``).
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -40,6 +43,9 @@ class ListQuery:
     size: int = PAGE_SIZE
     notes: list[str] = field(default_factory=list)
     total: int = 0
+    # ``since`` / ``until``: whole days on the agency's clock, as [since, before) in UTC.
+    since: datetime | None = None
+    before: datetime | None = None
 
     @property
     def offset(self) -> int:
@@ -116,10 +122,23 @@ def list_query(
         notes.append(f"Direction “{direction[:20]}” is neither asc nor desc; using {sorts[sort]}.")
         direction = sorts[sort]
     q = raw.get("q", "").strip()[:200]
-    region = load_settings(session).agency.phone_region
+    agency = load_settings(session).agency
     params = {k: v for k, v in (keep or {}).items() if v}
     if q:
         params["q"] = q
+    days = {}
+    for name in ("since", "until"):
+        text = raw.get(name, "").strip()
+        if not text:
+            continue
+        try:
+            days[name] = date.fromisoformat(text)
+            params[name] = text
+        except ValueError:
+            notes.append(f"“{text[:20]}” is not a date (2026-12-02); {name} is ignored.")
+    zone = ZoneInfo(agency.timezone)
+    since = days.get("since")
+    until = days.get("until")
     if raw.get("sort") or raw.get("dir"):
         params.update(sort=sort, dir=direction)
     return ListQuery(
@@ -127,11 +146,13 @@ def list_query(
         params=params,
         sorts=sorts,
         q=q,
-        search=search.parse(q, region),
+        search=search.parse(q, agency.phone_region),
         page=page,
         sort=sort,
         dir=direction,
         notes=notes,
+        since=datetime.combine(since, time(), zone) if since else None,
+        before=datetime.combine(until + timedelta(days=1), time(), zone) if until else None,
     )
 
 

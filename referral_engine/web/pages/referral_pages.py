@@ -64,6 +64,8 @@ def referral_list(
                 session,
                 search=listing.search,
                 status=chosen,
+                since=listing.since,
+                before=listing.before,
                 book_of=mine,
                 sort=listing.sort,
                 descending=listing.descending,

@@ -128,6 +128,8 @@ def outbox(
         lambda limit, offset: delivery.outbox_page(
             session,
             search=listing.search,
+            since=listing.since,
+            before=listing.before,
             channel=by_channel or None,
             producer_id=user.id if user.role == Role.producer else None,
             sort=listing.sort,
