@@ -16,6 +16,7 @@ KINDS = {
     "reply": "Reply",
 }
 CHANNELS = {"email": "email", "sms": "text"}
+STATES = {"outbox": "kept in the outbox", "delivery_unknown": "delivery unknown"}
 
 
 def sent_to_client(session: Session, client_id: int, *, limit: int) -> list[Entry]:
@@ -23,7 +24,7 @@ def sent_to_client(session: Session, client_id: int, *, limit: int) -> list[Entr
     for message in repository.sent_to_client(session, client_id=client_id, limit=limit):
         what = KINDS.get(message.kind, message.kind.replace("_", " ").capitalize())
         channel = CHANNELS.get(message.channel, message.channel)
-        status = str(message.status).replace("_", " ")
+        status = STATES.get(str(message.status), str(message.status))
         parts = [f"to {message.to}", status]
         if message.subject:
             parts.insert(0, f"“{message.subject}”")

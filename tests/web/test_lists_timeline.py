@@ -115,3 +115,17 @@ def test_a_deferral_that_is_not_a_time_is_refused_in_plain_words(
     assert answer.status_code == 200
     assert "Pick a date and time to defer to." in answer.text
     assert agency.ask(pending)["status"] == "pending_review"
+
+
+def test_an_asks_send_time_shows_the_agencys_and_the_clients_clocks(agency: Agency) -> None:
+    """A Denver client of a Chicago agency: 10:00 on the client's clock is 11:00 CST."""
+    agency.feed(bind(client__mobile="+13035550123"), now=IMPORTED)
+    agency.tick(DECIDED)
+    ask = agency.only_ask()
+    assert ask["scheduled_for"].replace("+00:00", "Z") == "2026-12-01T17:00:00Z"
+    page = signed_in(agency)
+    listed = BeautifulSoup(page.get("/asks").text, "html.parser")
+    both = "Dec 1, 11:00 AM CST agency · 10:00 AM MST client"
+    assert both in listed.select_one(f"#ask-{ask['id']}").get_text(" ")
+    shown = BeautifulSoup(page.get(f"/asks/{ask['id']}").text, "html.parser")
+    assert shown.select_one(".goes-out").get_text() == both
