@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -37,9 +38,14 @@ def listing(
     referred_by_kind: str | None,
     limit: int,
     offset: int,
+    search: Search | None = None,
 ) -> list[Referral]:
-    """Newest first."""
+    """Newest first; ``search`` as the Referrals page searches."""
     query = select(Referral)
+    if search:
+        referrer = aliased(Client)
+        query = query.outerjoin(referrer, referrer.id == Referral.referred_by_client_id)
+        query = query.where(_referral_matches(search, referrer))
     if status is not None:
         query = query.where(Referral.status == status)
     if referred_by_kind is not None:
@@ -346,22 +352,7 @@ def page(
     a client they produce."""
     referrer = aliased(Client)
     query = select(Referral).outerjoin(referrer, referrer.id == Referral.referred_by_client_id)
-    query = query.where(
-        matching(
-            search,
-            text=[
-                Referral.first_name,
-                Referral.last_name,
-                Referral.company,
-                Referral.email,
-                Referral.referred_by_name,
-                Referral.converted_policy_number,
-                referrer.first_name,
-                referrer.last_name,
-            ],
-            phones=[Referral.mobile],
-        )
-    )
+    query = query.where(_referral_matches(search, referrer))
     if status is not None:
         query = query.where(Referral.status == status)
     if book_of is not None:
@@ -372,3 +363,22 @@ def page(
     query = query.order_by(*order, Referral.id.desc() if descending else Referral.id)
     found, total = page_of(session, query, key=Referral.id, limit=limit, offset=offset)
     return [referral for (referral,) in found], total
+
+
+def _referral_matches(search: Search, referrer: Any) -> ColumnElement[bool]:
+    """The prospect's name, company, email or mobile (any format), the referrer's name
+    (``referrer``: the referring client, outer-joined), a converted policy number."""
+    return matching(
+        search,
+        text=[
+            Referral.first_name,
+            Referral.last_name,
+            Referral.company,
+            Referral.email,
+            Referral.referred_by_name,
+            Referral.converted_policy_number,
+            referrer.first_name,
+            referrer.last_name,
+        ],
+        phones=[Referral.mobile],
+    )

@@ -200,6 +200,8 @@ def test_referrals_search_by_the_prospects_phone_in_any_format(agency: Agency, d
     assert "Showing 1–1 of 1" in pager(str(found))
     by_referrer = BeautifulSoup(page.get("/referrals?q=reyes").text, "html.parser")
     assert len(by_referrer.select(".referral")) == 2, "the referring client's name"
+    api = agency.api.get("/api/v1/referrals", params={"q": "(312) 555-0044"})
+    assert [r["prospect"]["first_name"] for r in api.json()] == ["Prospect1"]
 
 
 def test_asks_sort_by_client_turns_with_a_second_click(agency: Agency, dana: int) -> None:
