@@ -135,6 +135,8 @@ def test_contacts_sort_by_name_turns_on_a_second_click(agency: Agency, dana: int
         ("sort=bogus", "cannot be sorted by"),
         ("dir=sideways", "neither asc nor desc"),
         ("status=bogus&channel=fax&who=nobody", "Showing 1–3 of 3"),
+        ("since=9999-12-31&until=0001-01-01", "is not a date"),
+        ("page=1000000000", "is not a page number"),
     ],
 )
 @pytest.mark.parametrize("path", ["/asks", "/contacts"])

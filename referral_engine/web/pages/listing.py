@@ -99,9 +99,9 @@ def list_query(
     keep: Mapping[str, str] | None = None,
     path: str | None = None,
 ) -> ListQuery:
-    """Read ``q``, ``page``, ``sort`` and ``dir`` (``sorts``: the keys this list sorts by, each with
-    the direction a first click on its header gives)
-    from the request; ``keep``: the page's other parameters (filters) for its links;
+    """Read ``q``, ``page``, ``sort``, ``dir``, ``since`` and ``until`` from the request.
+    ``sorts``: the keys this list sorts by, each with the direction a first click on its
+    header gives; ``keep``: the page's other parameters (filters) for its links;
     ``path``: the list's own address when a form's POST renders it."""
     raw = request.query_params
     notes: list[str] = []
@@ -133,8 +133,11 @@ def list_query(
             continue
         try:
             days[name] = date.fromisoformat(text)
+            if not date.min < days[name] < date.max:
+                raise ValueError(text)
             params[name] = text
         except ValueError:
+            days.pop(name, None)
             notes.append(f"“{text[:20]}” is not a date (2026-12-02); {name} is ignored.")
     zone = ZoneInfo(agency.timezone)
     since = days.get("since")
