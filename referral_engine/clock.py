@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 _pinned: datetime | None = None
 
@@ -70,3 +71,17 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def wall_clock(value: datetime, zone: str, style: str = "short") -> str:
+    """``value`` on ``zone``'s clock: "Dec 2, 9:30 AM CST"; "long": "Wed Dec 2 2026,
+    9:30 AM CST"; "time": "9:30 AM CST"; "date": "Dec 2 2026"."""
+    local = value.astimezone(ZoneInfo(zone))
+    time = f"{local.hour % 12 or 12}:{local:%M %p} {local.tzname()}"
+    if style == "time":
+        return time
+    if style == "date":
+        return f"{local:%b} {local.day} {local.year}"
+    if style == "long":
+        return f"{local:%a %b} {local.day} {local.year}, {time}"
+    return f"{local:%b} {local.day}, {time}"

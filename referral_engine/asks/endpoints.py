@@ -55,10 +55,13 @@ def list_asks(
     mine: bool = Query(False, description="only asks of the signed-in producer"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
+    q: str = Query("", max_length=200, description="search: name, email, phone, policy"),
 ) -> list[AskRead]:
-    """Asks with their reasons and drafts, soonest first."""
+    """Asks with their reasons and drafts, soonest first; ``q`` searches as the Asks page
+    does (a phone number in any format, a policy number)."""
     return review.listing(
         session,
+        q=q,
         status=status,
         client_external_id=client_external_id,
         producer_id=user.id if mine else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from referral_engine.asks.models import (
@@ -17,6 +17,7 @@ from referral_engine.asks.models import (
     AskTemplate,
 )
 from referral_engine.contacts.models import Client
+from referral_engine.search import Search, matching, ordered, page_of, within
 
 
 def by_moment(session: Session, *, moment_key: str) -> Ask | None:
@@ -57,8 +58,11 @@ def listing(
     producer_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
+    search: Search | None = None,
 ) -> list[tuple[Ask, Client]]:
     query = select(Ask, Client).join(Client, Client.id == Ask.client_id)
+    if search:
+        query = query.where(_ask_matches(search))
     if status:
         query = query.where(Ask.status == status)
     if client_external_id:
@@ -78,14 +82,21 @@ def entries(session: Session, *, ask_id: int) -> list[AskEntry]:
     )
 
 
-def entries_for_client(session: Session, *, client_id: int) -> list[tuple[AskEntry, Ask]]:
+def entries_for_client(
+    session: Session, *, client_id: int, newest: int | None = None
+) -> list[tuple[AskEntry, Ask]]:
+    """The client's ask entries but the individual rules, oldest first; only the
+    ``newest`` ones when given (newest first then)."""
     session.flush()  # timeline entries are written at the next flush
     query = (
         select(AskEntry, Ask)
         .join(Ask, Ask.id == AskEntry.ask_id)
-        .where(Ask.client_id == client_id)
-        .order_by(AskEntry.at, AskEntry.id)
+        .where(Ask.client_id == client_id, AskEntry.kind != "rule")
     )
+    if newest is None:
+        query = query.order_by(AskEntry.at, AskEntry.id)
+    else:
+        query = query.order_by(AskEntry.at.desc(), AskEntry.id.desc()).limit(newest)
     return [(e, a) for e, a in session.execute(query).tuples()]
 
 
@@ -139,3 +150,58 @@ def texted_before(session: Session, *, client_id: int) -> bool:
         Ask.status.in_([AskStatus.sending, AskStatus.sent, AskStatus.delivery_unknown]),
     )
     return session.scalars(query.limit(1)).first() is not None
+
+
+ASK_SORTS = {
+    "created": (Ask.created_at,),
+    "goes_out": (Ask.scheduled_for,),
+    "client": (Client.last_name, Client.first_name),
+    "status": (Ask.status,),
+    "channel": (Ask.channel,),
+}
+
+
+def page(
+    session: Session,
+    *,
+    search: Search,
+    status: str | None = None,
+    channel: str | None = None,
+    producer_id: int | None = None,
+    sort: str = "created",
+    descending: bool = True,
+    since: datetime | None = None,
+    before: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[tuple[Ask, Client]], int]:
+    """One page of asks (search: the client's name, company, email, mobile or id, and the
+    policy number) and how many match; ``producer_id``: that producer's and unassigned."""
+    query = select(Ask, Client).join(Client, Client.id == Ask.client_id)
+    query = query.where(_ask_matches(search))
+    if status:
+        query = query.where(Ask.status == status)
+    if channel:
+        query = query.where(Ask.channel == channel)
+    if producer_id is not None:
+        query = query.where(or_(Ask.producer_id == producer_id, Ask.producer_id.is_(None)))
+    query = query.where(within(Ask.created_at, since, before))
+    order = [ordered(c, descending) for c in ASK_SORTS[sort]]
+    query = query.order_by(*order, Ask.id.desc() if descending else Ask.id)
+    return page_of(session, query, key=Ask.id, limit=limit, offset=offset)
+
+
+def _ask_matches(search: Search) -> ColumnElement[bool]:
+    """The client's name, company, email, id or mobile (any format), the policy number."""
+    return matching(
+        search,
+        text=[
+            Client.first_name,
+            Client.last_name,
+            Client.company,
+            Client.email,
+            Client.external_id,
+            Ask.policy_number,
+        ],
+        phones=[Client.mobile],
+    )

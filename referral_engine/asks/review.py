@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from referral_engine import search
 from referral_engine.agency.service import load_settings
 from referral_engine.asks import repository
 from referral_engine.asks import service as asks
@@ -75,6 +76,7 @@ def defer_ask(session: Session, *, ask_id: int, user: User, until: datetime, now
         postal_code=client.postal_code,
         until=until,
         now=now,
+        agency_zone=load_settings(session).agency.timezone,
     )
 
 
@@ -142,9 +144,14 @@ def listing(
     producer_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
+    q: str = "",
 ) -> list[AskRead]:
+    """Asks soonest first; ``q``: the list pages' search (names, emails, phone numbers in
+    any format, policy numbers)."""
+    found = search.parse(q, load_settings(session).agency.phone_region) if q.strip() else None
     rows = repository.listing(
         session,
+        search=found,
         status=status,
         client_external_id=client_external_id,
         producer_id=producer_id,

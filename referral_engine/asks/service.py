@@ -7,7 +7,7 @@ a timeline entry saying what changed, why, who did it and when.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from referral_engine.asks import checks, repository
 from referral_engine.asks.checks import DraftProblem
 from referral_engine.asks.drafts import OPT_OUT_LINE, Draft, first_text_footer
 from referral_engine.asks.models import OPEN_STATUSES, Ask, AskEntry, AskStatus
+from referral_engine.clock import wall_clock
 from referral_engine.decisions.rules import Decision, Reason, Rulebook, quiet_hours_reason
 from referral_engine.decisions.rules import window_for as _window_for
 from referral_engine.users.actor import SYSTEM, Actor
@@ -292,10 +293,12 @@ def defer(
     now: datetime,
     state: str | None = None,
     postal_code: str | None = None,
+    agency_zone: str | None = None,
 ) -> Ask:
     """Send later: the ask is scheduled for ``until`` (moved to the first allowed instant
     when ``until`` falls in quiet hours, on a non-business day or outside the law's hours
-    for where the client is)."""
+    for where the client is). The timeline says the instant in UTC and, given
+    ``agency_zone``, on the agency's clock too."""
     _may_review(user, ask)
     _require(ask, "deferred", (AskStatus.pending_review, AskStatus.scheduled))
     if until <= now:
@@ -309,7 +312,7 @@ def defer(
         ask,
         kind="review",
         status="deferred",
-        detail=f"deferred until {until:%Y-%m-%d %H:%M} UTC",
+        detail=_deferred_until(until, agency_zone),
         actor=Actor.of(user),
         now=now,
     )
@@ -320,6 +323,11 @@ def defer(
     _schedule(session, ask, slot=slot, now=now, detail="deferred")
     webhooks.ask_decided(session, ask, now=now, by=Actor.of(user).name)
     return ask
+
+
+def _deferred_until(until: datetime, agency_zone: str | None) -> str:
+    said = f"deferred until {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return f"{said} ({wall_clock(until, agency_zone)})" if agency_zone else said
 
 
 def decline(session: Session, ask: Ask, *, user: User, reason: str, now: datetime) -> Ask:

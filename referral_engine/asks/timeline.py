@@ -15,13 +15,23 @@ TITLES = {
 }
 
 
-def for_client(session: Session, client_id: int) -> list[Entry]:
-    """Every ask entry but the individual rules (the decision entry names its rule)."""
+def for_client(session: Session, client_id: int, *, limit: int | None = None) -> list[Entry]:
+    """Ask entries but the individual rules (the decision entry names its rule): the
+    newest ``limit`` of them, or all."""
     entries = []
-    for entry, ask in repository.entries_for_client(session, client_id=client_id):
+    found = repository.entries_for_client(session, client_id=client_id, newest=limit)
+    for entry, ask in found:
         if entry.kind == "rule":
             continue
         title = f"{TITLES.get(entry.kind, entry.kind)} (ask {ask.id})"
         who = f" — {entry.actor}" if entry.kind == "review" and entry.actor else ""
-        entries.append(Entry(at=entry.at, title=title, detail=entry.detail + who, kind="ask"))
+        entries.append(
+            Entry(
+                at=entry.at,
+                title=title,
+                detail=entry.detail + who,
+                kind="ask",
+                href=f"/asks/{ask.id}",
+            )
+        )
     return entries

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from referral_engine.contacts.models import Client, ClientIssue, Policy
+from referral_engine.search import Search, matching, ordered, page_of
 
 
 def clients_matching(
@@ -65,25 +66,49 @@ def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
         yield values[start : start + size]
 
 
+CLIENT_SORTS = {
+    "name": (Client.last_name, Client.first_name),
+    "company": (Client.company,),
+    "email": (Client.email,),
+    "since": (Client.client_since,),
+    "added": (Client.created_at,),
+}
+
+
 def search_clients(
-    session: Session, *, text: str, limit: int, offset: int = 0, producer_id: int | None = None
-) -> list[Client]:
-    """Clients matching every word of ``text``; only ``producer_id``'s when given."""
+    session: Session,
+    *,
+    search: Search,
+    limit: int,
+    offset: int = 0,
+    producer_id: int | None = None,
+    sort: str = "name",
+    descending: bool = False,
+) -> tuple[list[Client], int]:
+    """One page of clients matching ``search`` (name, company, email, id, a policy number
+    they hold, the mobile in any format) and how many match; ``producer_id``'s only when
+    given."""
     query = select(Client)
     if producer_id is not None:
         query = query.where(Client.producer_id == producer_id)
-    for word in text.split():
-        pattern = f"%{word.lower()}%"
-        query = query.where(
-            func.lower(Client.first_name).like(pattern)
-            | func.lower(Client.last_name).like(pattern)
-            | func.lower(func.coalesce(Client.company, "")).like(pattern)
-            | func.lower(func.coalesce(Client.email, "")).like(pattern)
-            | func.coalesce(Client.mobile, "").like(pattern)
-            | func.coalesce(Client.external_id, "").like(pattern)
+    query = query.where(
+        matching(
+            search,
+            text=[
+                Client.first_name,
+                Client.last_name,
+                Client.company,
+                Client.email,
+                Client.external_id,
+            ],
+            phones=[Client.mobile],
+            also=[_holds_policy],
         )
-    query = query.order_by(Client.last_name, Client.first_name, Client.id)
-    return list(session.scalars(query.limit(limit).offset(offset)))
+    )
+    order = [ordered(c, descending) for c in CLIENT_SORTS[sort]]
+    query = query.order_by(*order, Client.id.desc() if descending else Client.id)
+    found, total = page_of(session, query, key=Client.id, limit=limit, offset=offset)
+    return [client for (client,) in found], total
 
 
 def policies_of(session: Session, *, client_id: int) -> list[Policy]:
@@ -108,3 +133,9 @@ def client_issues(session: Session, *, client_id: int) -> list[ClientIssue]:
             select(ClientIssue).where(ClientIssue.client_id == client_id).order_by(ClientIssue.id)
         )
     )
+
+
+def _holds_policy(word: str) -> ColumnElement[bool]:
+    """The client holds a policy whose number contains ``word``."""
+    number = func.lower(Policy.number).contains(word, autoescape=True)
+    return exists().where(Policy.client_id == Client.id, number)

@@ -1,4 +1,9 @@
-"""A contact's timeline: everything that happened with a client, newest first."""
+"""A contact's timeline: everything that happened with a client, newest first.
+
+Events about the client come from here; other areas add theirs through
+``TIMELINE_PROVIDERS`` (the asks' decisions and reviews, the referrals the client made,
+the messages sent to them). Each provider answers its ``limit`` newest entries, so a page
+of the merged timeline never loads a client's whole history."""
 
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ class Entry:
     title: str
     detail: str
     kind: str
+    href: str | None = None  # where the entry's own page is (a referral, an ask)
 
 
 def event_detail(event: Event) -> str:
@@ -51,8 +57,12 @@ def event_detail(event: Event) -> str:
     return " · ".join(parts)
 
 
-def for_client(session: Session, *, client_id: int, limit: int = 200) -> list[Entry]:
-    """Timeline entries from every area that records one, newest first."""
+def for_client(
+    session: Session, *, client_id: int, limit: int = 50, offset: int = 0
+) -> tuple[list[Entry], bool]:
+    """Entries ``offset`` to ``offset + limit`` of the timeline from every area that
+    records one, newest first, and whether older ones follow."""
+    wanted = offset + limit + 1
     entries = [
         Entry(
             at=e.occurred_at,
@@ -63,17 +73,23 @@ def for_client(session: Session, *, client_id: int, limit: int = 200) -> list[En
         for e in session.scalars(
             select(Event)
             .where(Event.client_id == client_id)
-            .order_by(Event.occurred_at.desc())
-            .limit(limit)
+            .order_by(Event.occurred_at.desc(), Event.id.desc())
+            .limit(wanted)
         )
     ]
     for path in TIMELINE_PROVIDERS:
         module, _, name = path.partition(":")
         provider = getattr(importlib.import_module(module), name)
-        entries.extend(provider(session, client_id))
-    return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
+        entries.extend(provider(session, client_id, limit=wanted))
+    ordered = sorted(entries, key=lambda e: e.at, reverse=True)
+    return ordered[offset : offset + limit], len(ordered) > offset + limit
 
 
-# Other areas' entries: "module:function" taking (session, client_id) -> list[Entry].
+# Other areas' entries: "module:function" taking (session, client_id, *, limit) ->
+# list[Entry], the newest ``limit`` of them.
 # Named here rather than imported so that the contacts area depends on none of them.
-TIMELINE_PROVIDERS: list[str] = ["referral_engine.asks.timeline:for_client"]
+TIMELINE_PROVIDERS: list[str] = [
+    "referral_engine.asks.timeline:for_client",
+    "referral_engine.referrals.timeline:made_by_client",
+    "referral_engine.delivery.timeline:sent_to_client",
+]

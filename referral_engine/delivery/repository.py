@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from referral_engine.asks.models import Ask, AskStatus
 from referral_engine.contacts.models import Client
 from referral_engine.delivery.models import Click, Message, MessageStatus, ReferSubmission
+from referral_engine.search import Search, matching, ordered, page_of, within
 
 
 def due_asks(session: Session, *, now: datetime, limit: int) -> list[Ask]:
@@ -160,3 +161,65 @@ def refer_submissions(
 
 def forget_refer_submissions(session: Session, *, before: datetime) -> None:
     session.execute(delete(ReferSubmission).where(ReferSubmission.at <= before))
+
+
+def sent_to_client(session: Session, *, client_id: int, limit: int) -> list[Message]:
+    """The newest ``limit`` messages to the client (sent, waiting or failed), newest first."""
+    when = func.coalesce(Message.sent_at, Message.created_at)
+    query = (
+        select(Message)
+        .where(Message.client_id == client_id)
+        .order_by(when.desc(), Message.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+OUTBOX_SORTS = {
+    "created": (Message.created_at,),
+    "channel": (Message.channel,),
+    "to": (Message.to,),
+}
+
+
+def outbox_page(
+    session: Session,
+    *,
+    search: Search,
+    channel: str | None = None,
+    producer_id: int | None = None,
+    sort: str = "created",
+    descending: bool = True,
+    since: datetime | None = None,
+    before: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Message], int]:
+    """One page of messages to clients kept in the outbox, and how many match. Search:
+    the address or number (any format), the subject, the client's name. ``producer_id``:
+    only asks that producer may mark sent (their own and unassigned)."""
+    query = (
+        select(Message)
+        .outerjoin(Ask, Ask.id == Message.ask_id)
+        .outerjoin(Client, Client.id == Message.client_id)
+        .where(Message.status == MessageStatus.outbox, Message.user_id.is_(None))
+    )
+    query = query.where(
+        matching(
+            search,
+            text=[Message.to, Message.subject, Client.first_name, Client.last_name],
+            phones=[Message.to],
+        )
+    )
+    if channel:
+        query = query.where(Message.channel == channel)
+    if producer_id is not None:
+        query = query.where(
+            Message.ask_id.is_not(None),
+            or_(Ask.producer_id == producer_id, Ask.producer_id.is_(None)),
+        )
+    query = query.where(within(Message.created_at, since, before))
+    order = [ordered(c, descending) for c in OUTBOX_SORTS[sort]]
+    query = query.order_by(*order, Message.id.desc() if descending else Message.id)
+    found, total = page_of(session, query, key=Message.id, limit=limit, offset=offset)
+    return [message for (message,) in found], total

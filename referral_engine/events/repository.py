@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from referral_engine.events.models import Event, Outcome, RawInput, WebhookMessage
+from referral_engine.search import Search, matching, ordered, page_of, within
 
 
 def existing_keys(session: Session, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -132,3 +134,42 @@ def event_instants(session: Session, event_id: int) -> tuple[Any, Any] | None:
         select(Event.occurred_at, Event.received_at).where(Event.id == event_id)
     ).first()
     return (row[0], row[1]) if row else None
+
+
+RAW_INPUT_SORTS = {
+    "received": (RawInput.received_at,),
+    "source": (RawInput.source,),
+    "outcome": (RawInput.outcome,),
+}
+
+
+def raw_input_page(
+    session: Session,
+    *,
+    search: Search,
+    outcome: str | None = None,
+    source: str | None = None,
+    sort: str = "received",
+    descending: bool = True,
+    since: datetime | None = None,
+    before: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[RawInput], int]:
+    """One page of raw inputs, newest first by default, and how many match. Search: the
+    source, the event id, the file name, the reason."""
+    query = select(RawInput).where(
+        matching(
+            search,
+            text=[RawInput.source, RawInput.event_key, RawInput.file_name, RawInput.reason],
+        )
+    )
+    if outcome:
+        query = query.where(RawInput.outcome == outcome)
+    if source:
+        query = query.where(RawInput.source == source)
+    query = query.where(within(RawInput.received_at, since, before))
+    order = [ordered(c, descending) for c in RAW_INPUT_SORTS[sort]]
+    query = query.order_by(*order, RawInput.id.desc() if descending else RawInput.id)
+    found, total = page_of(session, query, key=RawInput.id, limit=limit, offset=offset)
+    return [row for (row,) in found], total

@@ -8,8 +8,8 @@ from typing import Any, Literal, TypeVar
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ValidationError
 
-from referral_engine import clock
-from referral_engine.agency.service import normalize_context
+from referral_engine import clock, search
+from referral_engine.agency.service import load_settings, normalize_context
 from referral_engine.contacts import consent
 from referral_engine.contacts.consent import ConsentStatement
 from referral_engine.contacts.models import ConsentPurpose
@@ -160,10 +160,18 @@ def list_referrals(
     referred_by_kind: Literal["client", "partner", "external"] | None = None,
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
+    q: str = Query("", max_length=200, description="search: name, email, phone, policy"),
 ) -> list[ReferralRead]:
-    """Referrals, newest first."""
+    """Referrals, newest first; ``q`` searches as the Referrals page does (the prospect,
+    a phone number in any format, the referrer's name, a converted policy number)."""
+    region = load_settings(session).agency.phone_region
     found = repository.listing(
-        session, status=status, referred_by_kind=referred_by_kind, limit=limit, offset=offset
+        session,
+        status=status,
+        referred_by_kind=referred_by_kind,
+        limit=limit,
+        offset=offset,
+        search=search.parse(q, region) if q.strip() else None,
     )
     return [referrals.read(session, r) for r in found]
 

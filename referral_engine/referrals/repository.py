@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -19,6 +20,7 @@ from referral_engine.referrals.models import (
     RewardStatus,
 )
 from referral_engine.referrals.rules import OPEN
+from referral_engine.search import Search, matching, ordered, page_of, within
 from referral_engine.users.models import Role, User
 
 
@@ -36,9 +38,14 @@ def listing(
     referred_by_kind: str | None,
     limit: int,
     offset: int,
+    search: Search | None = None,
 ) -> list[Referral]:
-    """Newest first."""
+    """Newest first; ``search`` as the Referrals page searches."""
     query = select(Referral)
+    if search:
+        referrer = aliased(Client)
+        query = query.outerjoin(referrer, referrer.id == Referral.referred_by_client_id)
+        query = query.where(_referral_matches(search, referrer))
     if status is not None:
         query = query.where(Referral.status == status)
     if referred_by_kind is not None:
@@ -305,3 +312,73 @@ def referrer_producers(session: Session, *, client_ids: Collection[int]) -> dict
         return {}
     query = select(Client.id, Client.producer_id).where(Client.id.in_(list(client_ids)))
     return {client_id: producer_id for client_id, producer_id in session.execute(query).tuples()}
+
+
+def made_by_client(session: Session, *, client_id: int, limit: int) -> list[Referral]:
+    """The newest ``limit`` referrals the client made, newest first."""
+    query = (
+        select(Referral)
+        .where(Referral.referred_by_client_id == client_id)
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+REFERRAL_SORTS = {
+    "created": (Referral.created_at,),
+    "name": (Referral.last_name, Referral.first_name),
+    "status": (Referral.status,),
+    "due": (Referral.contact_due_at,),
+}
+
+
+def page(
+    session: Session,
+    *,
+    search: Search,
+    status: ReferralStatus | None = None,
+    book_of: int | None = None,
+    sort: str = "created",
+    descending: bool = True,
+    since: datetime | None = None,
+    before: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Referral], int]:
+    """One page of referrals and how many match. Search: the prospect's name, company,
+    email or mobile (any format), the referrer's name, a converted policy number.
+    ``book_of``: a person's own — those they own, or, with no owner yet, those referred by
+    a client they produce."""
+    referrer = aliased(Client)
+    query = select(Referral).outerjoin(referrer, referrer.id == Referral.referred_by_client_id)
+    query = query.where(_referral_matches(search, referrer))
+    if status is not None:
+        query = query.where(Referral.status == status)
+    if book_of is not None:
+        unowned = and_(Referral.owner_id.is_(None), referrer.producer_id == book_of)
+        query = query.where(or_(Referral.owner_id == book_of, unowned))
+    query = query.where(within(Referral.created_at, since, before))
+    order = [ordered(c, descending) for c in REFERRAL_SORTS[sort]]
+    query = query.order_by(*order, Referral.id.desc() if descending else Referral.id)
+    found, total = page_of(session, query, key=Referral.id, limit=limit, offset=offset)
+    return [referral for (referral,) in found], total
+
+
+def _referral_matches(search: Search, referrer: Any) -> ColumnElement[bool]:
+    """The prospect's name, company, email or mobile (any format), the referrer's name
+    (``referrer``: the referring client, outer-joined), a converted policy number."""
+    return matching(
+        search,
+        text=[
+            Referral.first_name,
+            Referral.last_name,
+            Referral.company,
+            Referral.email,
+            Referral.referred_by_name,
+            Referral.converted_policy_number,
+            referrer.first_name,
+            referrer.last_name,
+        ],
+        phones=[Referral.mobile],
+    )

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referral_engine.events.schemas import to_e164
+from referral_engine.search import Search, matching, ordered, page_of
 from referral_engine.users import invitations, service, web_sessions
 from referral_engine.users.invitations import IssuedLink, Purpose
 from referral_engine.users.models import Role, User, manages
@@ -71,6 +72,30 @@ def actor_name(user: User | None) -> str:
 def list_team(session: Session) -> list[User]:
     """Everyone, active first, by name."""
     return list(session.scalars(select(User).order_by(User.active.desc(), User.name, User.id)))
+
+
+TEAM_SORTS = {"name": (User.name,), "email": (User.email,), "role": (User.role,)}
+
+
+def team_page(
+    session: Session,
+    *,
+    search: Search,
+    role: str | None = None,
+    sort: str = "name",
+    descending: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[User], int]:
+    """One page of the team, active first, and how many match. Search: name, email, the
+    mobile (any format)."""
+    query = select(User).where(matching(search, text=[User.name, User.email], phones=[User.mobile]))
+    if role:
+        query = query.where(User.role == role)
+    order = [ordered(c, descending) for c in TEAM_SORTS[sort]]
+    query = query.order_by(User.active.desc(), *order, User.id.desc() if descending else User.id)
+    found, total = page_of(session, query, key=User.id, limit=limit, offset=offset)
+    return [user for (user,) in found], total
 
 
 def add_person(

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from referral_engine.contacts.models import Client
+from referral_engine.search import Search, matching, page_of
 from referral_engine.webhooks.models import (
     OPEN_STATUSES,
     DeliveryStatus,
@@ -117,3 +118,45 @@ def external_ids(session: Session, client_ids: set[int]) -> dict[int, str | None
         return {}
     rows = session.execute(select(Client.id, Client.external_id).where(Client.id.in_(client_ids)))
     return {row.id: row.external_id for row in rows}
+
+
+def delivery_page(
+    session: Session,
+    *,
+    search: Search,
+    status: str | None = None,
+    subscriber: str | None = None,
+    descending: bool = True,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[WebhookDelivery], int]:
+    """One page of deliveries, newest first by default, with their events loaded, and
+    how many match. Search: the event type, the webhook id, the subscriber, the last
+    error, the client's name or id."""
+    query = (
+        select(WebhookDelivery)
+        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+        .outerjoin(Client, Client.id == WebhookDelivery.client_id)
+        .options(selectinload(WebhookDelivery.event))
+    )
+    query = query.where(
+        matching(
+            search,
+            text=[
+                WebhookEvent.type,
+                WebhookEvent.message_id,
+                WebhookDelivery.subscriber,
+                WebhookDelivery.last_error,
+                Client.first_name,
+                Client.last_name,
+                Client.external_id,
+            ],
+        )
+    )
+    if status:
+        query = query.where(WebhookDelivery.status == status)
+    if subscriber:
+        query = query.where(WebhookDelivery.subscriber == subscriber)
+    query = query.order_by(WebhookDelivery.id.desc() if descending else WebhookDelivery.id)
+    found, total = page_of(session, query, key=WebhookDelivery.id, limit=limit, offset=offset)
+    return [delivery for (delivery,) in found], total

@@ -188,7 +188,7 @@ def test_cli_defer_then_decline_are_reviews_by_the_first_admin(
         (e["status"], e["detail"], e["actor"]) for e in ask["timeline"] if e["kind"] == "review"
     ]
     assert reviews == [
-        ("deferred", "deferred until 2026-12-08 20:30 UTC", "Administrator"),
+        ("deferred", "deferred until 2026-12-08 20:30 UTC (Dec 8, 2:30 PM CST)", "Administrator"),
         ("declined", "declined: changed our mind", "Administrator"),
     ]
 

@@ -183,7 +183,7 @@ def test_the_inputs_page_shows_each_sources_health(signed_epic: TestClient, read
     [epic] = [c for c in cells if c[0] == "applied-epic"]
     assert epic[1] == "webhook, signed"
     assert epic[3:7] == ["3", "1", "1", "1"]
-    assert epic[7] == "2026-12-01 16:00"
+    assert epic[7] == "Dec 1, 10:00 AM CST", "on the agency's clock"
     assert epic[8] == "5d 18h"  # bound 11-25 15:30 Chicago (21:30 UTC), received 12-01 16:00
     assert "only signed events" in epic[9]
     assert "whsec_" not in page.text

@@ -19,7 +19,8 @@ def test_an_outboxed_ask_shows_in_the_outbox(live_server, page, agency) -> None:
     sign_in(page, live_server.url)
     page.click("nav >> text=Outbox")
     row = page.locator("tbody tr").first
-    assert "+13125550123" in row.inner_text() and "Dana" in row.inner_text()
+    assert "(312) 555-0123" in row.inner_text() and "Dana" in row.inner_text()
+    assert row.locator("a[href='tel:+13125550123']").count() == 1
 
 
 def test_a_repeat_click_task_is_worked_and_marked_done(live_server, page, agency) -> None:  # type: ignore[no-untyped-def]

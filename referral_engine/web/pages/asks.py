@@ -12,9 +12,11 @@ from referral_engine.agency.service import load_settings
 from referral_engine.asks import checks, repository, review
 from referral_engine.asks import service as asks
 from referral_engine.asks.models import AskStatus
+from referral_engine.contacts.models import Client
 from referral_engine.users.models import Role, manages
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import reward_pages
+from referral_engine.web.pages.listing import fetch, list_query
 from referral_engine.web.pages.views import (
     ALL,
     agency_instant,
@@ -31,20 +33,46 @@ templates.env.globals["draft_preview"] = checks.preview
 REVIEW_ERRORS = (asks.AskNotFound, asks.ReviewForbidden, asks.ReviewRefused, asks.DraftRefused)
 
 
+# The review queue's sort keys: oldest waiting first by default.
+REVIEW_SORTS = {"created": "asc", "goes_out": "asc", "client": "asc"}
+
+
 @router.get("/review", response_class=HTMLResponse)
 def review_queue(
     request: Request, session: DbSession, done: str = "", error: str = "", who: str = ALL
 ) -> HTMLResponse:
+    """Asks waiting for review, the longest waiting first, 50 a page; search and sort
+    as on the asks list."""
     user = page_user(request, session)
     mine = whose_book(user, who)
-    pending = review.listing(session, status=AskStatus.pending_review, producer_id=mine)
+    listing = list_query(
+        request,
+        session,
+        sorts=REVIEW_SORTS,
+        default_sort="created",
+        keep={"who": "mine" if who == "mine" else ""},
+    )
+    rows = fetch(
+        listing,
+        lambda limit, offset: repository.page(
+            session,
+            search=listing.search,
+            status=AskStatus.pending_review,
+            producer_id=mine,
+            sort=listing.sort,
+            descending=listing.descending,
+            limit=limit,
+            offset=offset,
+        ),
+    )
     zone = load_settings(session).agency.timezone
     waiting = reward_pages.waiting(session) if manages(user) else []
     return render(
         request,
         "review.html",
         user,
-        asks=pending,
+        asks=[review.read(session, ask, client=client) for ask, client in rows],
+        listing=listing,
         rewards=waiting,
         zone=zone,
         done=done,
@@ -54,21 +82,63 @@ def review_queue(
     )
 
 
+# The asks list's columns: the direction a first click on each header sorts.
+ASK_SORTS = {
+    "created": "desc",
+    "goes_out": "desc",
+    "client": "asc",
+    "status": "asc",
+    "channel": "asc",
+}
+CHANNELS = ("email", "sms")
+
+
 @router.get("/asks", response_class=HTMLResponse)
 def ask_list(
-    request: Request, session: DbSession, status: str = "", who: str = ALL
+    request: Request, session: DbSession, status: str = "", who: str = ALL, channel: str = ""
 ) -> HTMLResponse:
+    """Every ask, newest first, 50 a page: search (client, phone in any format, policy
+    number), status and channel filters, sortable columns."""
     user = page_user(request, session)
     chosen = status if status in AskStatus.__members__ else ""
+    by_channel = channel if channel in CHANNELS else ""
     mine = whose_book(user, who)
-    rows = review.listing(session, status=chosen or None, producer_id=mine, limit=200)
+    listing = list_query(
+        request,
+        session,
+        sorts=ASK_SORTS,
+        default_sort="created",
+        keep={"status": chosen, "channel": by_channel, "who": "mine" if who == "mine" else ""},
+    )
+    rows = fetch(
+        listing,
+        lambda limit, offset: repository.page(
+            session,
+            search=listing.search,
+            status=chosen or None,
+            since=listing.since,
+            before=listing.before,
+            channel=by_channel or None,
+            producer_id=mine,
+            sort=listing.sort,
+            descending=listing.descending,
+            limit=limit,
+            offset=offset,
+        ),
+    )
     counts = repository.counts_by_status(session, producer_id=mine)
     return render(
         request,
         "asks.html",
         user,
-        asks=rows,
+        asks=[
+            (review.read(session, ask, client=client), client, ask.created_at)
+            for ask, client in rows
+        ],
+        listing=listing,
         status=chosen,
+        channel=by_channel,
+        channels=CHANNELS,
         statuses=list(AskStatus),
         counts=counts,
         who=ALL if mine is None else "mine",
@@ -90,6 +160,7 @@ def ask_detail(
         "ask.html",
         user,
         ask=shown,
+        client=session.get(Client, ask.client_id),
         zone=zone,
         error=error,
         done=done,

@@ -20,6 +20,7 @@ from referral_engine.replies.statements import record_statement
 from referral_engine.users.models import User
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import plain
+from referral_engine.web.pages.listing import fetch, list_query
 from referral_engine.web.pages.views import ALL, agency_instant, page_user, render, whose_book
 
 # How a client may tell a person they want no more messages (the form's choices).
@@ -49,22 +50,41 @@ CONSENT_METHODS = {
 router = APIRouter(include_in_schema=False)
 
 
+# The contact list's columns: the direction a first click on each header sorts.
+CLIENT_SORTS = {"name": "asc", "company": "asc", "email": "asc", "since": "desc", "added": "desc"}
+
+
 @router.get("/contacts", response_class=HTMLResponse)
-def contact_list(
-    request: Request, session: DbSession, q: str = "", page: int = 1, who: str = ALL
-) -> HTMLResponse:
+def contact_list(request: Request, session: DbSession, who: str = ALL) -> HTMLResponse:
+    """Clients by name, 50 a page: search by name, company, email, id, policy number or
+    phone (any format)."""
     user = page_user(request, session)
     mine = whose_book(user, who)
-    clients = repository.search_clients(
-        session, text=q, limit=50, offset=(max(page, 1) - 1) * 50, producer_id=mine
+    listing = list_query(
+        request,
+        session,
+        sorts=CLIENT_SORTS,
+        default_sort="name",
+        keep={"who": "mine" if who == "mine" else ""},
+    )
+    clients = fetch(
+        listing,
+        lambda limit, offset: repository.search_clients(
+            session,
+            search=listing.search,
+            limit=limit,
+            offset=offset,
+            producer_id=mine,
+            sort=listing.sort,
+            descending=listing.descending,
+        ),
     )
     return render(
         request,
         "contacts.html",
         user,
         clients=clients,
-        q=q,
-        page=max(page, 1),
+        listing=listing,
         who=ALL if mine is None else "mine",
     )
 
@@ -88,7 +108,10 @@ def _detail(
     **forms: Any,
 ) -> HTMLResponse:
     """The contact's page; ``forms`` carry a refused form as typed and its words."""
-    entries = timelines.for_client(session, client_id=client.id)
+    listing = list_query(request, session, sorts={"newest": "desc"}, default_sort="newest")
+    entries, older = timelines.for_client(
+        session, client_id=client.id, limit=listing.size, offset=listing.offset
+    )
     policies = repository.policies_of(session, client_id=client.id)
     return render(
         request,
@@ -96,6 +119,8 @@ def _detail(
         user,
         client=client,
         entries=entries,
+        timeline_page=listing,
+        older=older,
         policies=policies,
         consent_state={
             "Email": consent.state_of(client, ConsentPurpose.email),

@@ -8,25 +8,61 @@ from fastapi.responses import HTMLResponse
 
 from referral_engine.agency.service import load_settings
 from referral_engine.events import repository
-from referral_engine.events.models import RawInput
+from referral_engine.events.models import Outcome, RawInput
 from referral_engine.sources.health import lag_text, source_health
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages.listing import fetch, list_query
 from referral_engine.web.pages.views import page_user, render
 
 router = APIRouter(include_in_schema=False)
 
 
+INPUT_SORTS = {"received": "desc", "source": "asc", "outcome": "asc"}
+
+
 @router.get("/inputs", response_class=HTMLResponse)
-def input_list(request: Request, session: DbSession, outcome: str | None = None) -> HTMLResponse:
+def input_list(
+    request: Request, session: DbSession, outcome: str = "", source: str = ""
+) -> HTMLResponse:
+    """Each source's health, then every input newest first, 50 a page: outcome and source
+    filters, search by event id, file name or reason."""
     user = page_user(request, session)
-    sources = source_health(session, settings=load_settings(session))
-    rows = repository.raw_inputs(session, outcome=outcome or None, source=None, limit=200)
+    settings = load_settings(session)
+    sources = source_health(session, settings=settings)
+    chosen = outcome if outcome in Outcome.__members__ else ""
+    names = {s.name for s in sources}
+    by_source = source if source in names else ""
+    listing = list_query(
+        request,
+        session,
+        sorts=INPUT_SORTS,
+        default_sort="received",
+        keep={"outcome": chosen, "source": by_source},
+    )
+    rows = fetch(
+        listing,
+        lambda limit, offset: repository.raw_input_page(
+            session,
+            search=listing.search,
+            since=listing.since,
+            before=listing.before,
+            outcome=chosen or None,
+            source=by_source or None,
+            sort=listing.sort,
+            descending=listing.descending,
+            limit=limit,
+            offset=offset,
+        ),
+    )
     return render(
         request,
         "inputs.html",
         user,
         rows=rows,
-        outcome=outcome or "",
+        listing=listing,
+        outcome=chosen,
+        outcomes=list(Outcome),
+        source=by_source,
         sources=sources,
         lag_text=lag_text,
     )

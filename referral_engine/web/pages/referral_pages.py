@@ -17,6 +17,7 @@ from referral_engine.users.actor import Actor
 from referral_engine.users.models import User
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import plain, referral_detail
+from referral_engine.web.pages.listing import ListQuery, fetch, list_query
 from referral_engine.web.pages.report_pages import chosen_week
 from referral_engine.web.pages.views import ALL, page_user, render, whose_book
 
@@ -26,6 +27,10 @@ NOT_CONVERTED_REASONS = ("price", "timing", "coverage", "unreachable", "other")
 
 
 PRIORITY = "Priority – Referral"
+
+
+# The referral list's sort keys: the direction a first click on each gives.
+REFERRAL_SORTS = {"created": "desc", "name": "asc", "status": "asc", "due": "asc"}
 
 
 @router.get("/referrals", response_class=HTMLResponse)
@@ -38,23 +43,51 @@ def referral_list(
     done: str = "",
     who: str = ALL,
 ) -> HTMLResponse:
+    """Referrals newest first, 50 a page: search (prospect, referrer, phone in any format,
+    policy number), status filter, sort links; the priority view lists new referrals
+    tagged Priority – Referral, soonest due first."""
     user = page_user(request, session)
     chosen = ReferralStatus(status) if status in ReferralStatus.__members__ else None
-    rows = repository.listing(session, status=chosen, referred_by_kind=None, limit=300, offset=0)
+    priority = view == "priority"
     mine = whose_book(user, who)
-    if mine is not None:
-        rows = _of_book(session, rows, user_id=mine)
-    if view == "priority":
-        # Priority service: referrals still waiting for their first contact, soonest due.
-        rows = [r for r in rows if PRIORITY in (r.tags or []) and r.status == ReferralStatus.new]
-        rows.sort(key=lambda r: r.contact_due_at or r.created_at)
+    listing = list_query(
+        request,
+        session,
+        sorts=REFERRAL_SORTS,
+        default_sort="due" if priority else "created",
+        keep={
+            "status": chosen or "",
+            "view": "priority" if priority else "",
+            "who": "mine" if who == "mine" else "",
+        },
+    )
+    rows = fetch(
+        listing,
+        lambda limit, offset: (
+            _priority(session, listing, book_of=mine, limit=limit, offset=offset)
+            if priority
+            else repository.page(
+                session,
+                search=listing.search,
+                status=chosen,
+                since=listing.since,
+                before=listing.before,
+                book_of=mine,
+                sort=listing.sort,
+                descending=listing.descending,
+                limit=limit,
+                offset=offset,
+            )
+        ),
+    )
     return render(
         request,
         "referrals.html",
         user,
         referrals=[views.read(session, r) for r in rows],
         tells=told_of(session, rows),
-        status=status,
+        listing=listing,
+        status=status if chosen else "",
         statuses=list(ReferralStatus),
         reasons=NOT_CONVERTED_REASONS,
         error=error,
@@ -75,17 +108,24 @@ def told_of(session: DbSession, rows: list[Referral]) -> dict[int, dict[str, str
     }
 
 
-def _of_book(session: DbSession, rows: list[Referral], *, user_id: int) -> list[Referral]:
-    """A person's own referrals: those they own, or, with no owner yet, those referred by
-    a client they produce."""
-    referrers = {r.referred_by_client_id for r in rows if r.referred_by_client_id}
-    producers = repository.referrer_producers(session, client_ids=referrers)
-    return [
-        r
-        for r in rows
-        if r.owner_id == user_id
-        or (r.owner_id is None and producers.get(r.referred_by_client_id or 0) == user_id)
-    ]
+def _priority(
+    session: DbSession, listing: ListQuery, *, book_of: int | None, limit: int, offset: int
+) -> tuple[list[Referral], int]:
+    """Priority service: new referrals (still waiting for their first contact) tagged
+    Priority – Referral, soonest due. Tags are a JSON list, read here rather than in SQL
+    (the two databases store it differently); only new referrals are loaded."""
+    new, _ = repository.page(
+        session,
+        search=listing.search,
+        status=ReferralStatus.new,
+        book_of=book_of,
+        sort="due",
+        descending=listing.descending and listing.sort == "due",
+        limit=10_000,
+        offset=0,
+    )
+    tagged = [r for r in new if PRIORITY in (r.tags or [])]
+    return tagged[offset : offset + limit], len(tagged)
 
 
 CAPTURE_FIELDS = {

@@ -17,9 +17,12 @@ from referral_engine.users.invitations import IssuedLink
 from referral_engine.users.models import Role, User, manages
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import plain
+from referral_engine.web.pages.listing import fetch, list_query
 from referral_engine.web.pages.views import page_user, render
 
 router = APIRouter(include_in_schema=False)
+# The team list's columns: the direction a first click on each gives.
+TEAM_SORTS = {"name": "asc", "email": "asc", "role": "asc"}
 REFUSED = (people.DuplicateUser, people.NotAllowed, people.BadChange, ValueError)
 
 
@@ -33,8 +36,32 @@ def _page(
         "invite_form": None,
         "problems": {},
     } | context
+    role = request.query_params.get("role", "")
+    role = role if role in Role.__members__ else ""
+    listing = list_query(
+        request, session, sorts=TEAM_SORTS, default_sort="name", keep={"role": role}, path="/team"
+    )
+    team = fetch(
+        listing,
+        lambda limit, offset: people.team_page(
+            session,
+            search=listing.search,
+            role=role or None,
+            sort=listing.sort,
+            descending=listing.descending,
+            limit=limit,
+            offset=offset,
+        ),
+    )
     response = render(
-        request, "team.html", user, people=people.list_team(session), roles=list(Role), **shown
+        request,
+        "team.html",
+        user,
+        people=team,
+        listing=listing,
+        role=role,
+        roles=list(Role),
+        **shown,
     )
     response.status_code = status
     return response

@@ -23,10 +23,12 @@ from referral_engine.users import throttle, web_sessions
 from referral_engine.users.models import MANAGERS, Role, User, manages
 from referral_engine.web import problems
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages import formats
 from referral_engine.web.security import client_address
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+formats.install(templates.env)
 router = APIRouter(include_in_schema=False)
 
 NAVIGATION = [
@@ -59,6 +61,8 @@ def page_user(request: Request, session: Session) -> User:
     user = session.get(User, found.user_id) if found else None
     if user is None:
         raise SignInRequired
+    agency = load_settings(session).agency
+    request.state.agency_zone, request.state.phone_region = agency.timezone, agency.phone_region
     return user
 
 

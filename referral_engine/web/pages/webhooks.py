@@ -11,13 +11,13 @@ from referral_engine import clock
 from referral_engine.agency.service import load_settings
 from referral_engine.users.models import User, manages
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages.listing import fetch, list_query
 from referral_engine.web.pages.views import page_user, render
 from referral_engine.webhooks import repository, service
 from referral_engine.webhooks.endpoints import read_all
 from referral_engine.webhooks.models import DeliveryStatus
 
 router = APIRouter(include_in_schema=False)
-PAGE = 200
 
 
 def _forbidden(request: Request, user: User) -> HTMLResponse:
@@ -41,11 +41,31 @@ def _page(
 
     settings = load_settings(session)
     wanted = status if status in set(DeliveryStatus) else None
-    found = repository.deliveries(session, status=wanted, subscriber=subscriber or None, limit=PAGE)
+    listing = list_query(
+        request,
+        session,
+        sorts={"newest": "desc"},
+        default_sort="newest",
+        keep={"status": wanted or "", "subscriber": subscriber},
+        path="/webhooks",
+    )
+    found = fetch(
+        listing,
+        lambda limit, offset: repository.delivery_page(
+            session,
+            search=listing.search,
+            status=wanted,
+            subscriber=subscriber or None,
+            descending=listing.descending,
+            limit=limit,
+            offset=offset,
+        ),
+    )
     response = render(
         request,
         "webhooks.html",
         user,
+        listing=listing,
         deliveries=read_all(session, list(found)),
         subscribers=settings.webhooks,
         writers=writeback.sources(settings),

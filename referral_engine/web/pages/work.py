@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from referral_engine import clock
 from referral_engine.asks import service as asks
@@ -17,29 +17,75 @@ from referral_engine.delivery import repository as delivery
 from referral_engine.delivery.providers import Providers
 from referral_engine.referrals import service as referrals
 from referral_engine.settings import provider_settings
+from referral_engine.tasks import repository as task_repository
 from referral_engine.tasks import service as tasks
-from referral_engine.tasks.models import Task, TaskStatus
+from referral_engine.tasks.models import TaskStatus
 from referral_engine.users.models import Role, User, manages
 from referral_engine.web.deps import DbSession
+from referral_engine.web.pages.listing import fetch, list_query
 from referral_engine.web.pages.views import page_user, render
 
 router = APIRouter(include_in_schema=False)
 
 
+# The task list's columns: the direction a first click on each gives.
+TASK_SORTS = {"due": "asc", "created": "desc", "title": "asc", "kind": "asc"}
+TASK_STATES = {"open": TaskStatus.open, "done": TaskStatus.done, "any": None}
+
+
 @router.get("/tasks", response_class=HTMLResponse)
 def task_list(
-    request: Request, session: DbSession, show: str = "mine", who: str = ""
+    request: Request,
+    session: DbSession,
+    show: str = "mine",
+    who: str = "",
+    state: str = "open",
+    priority: str = "",
 ) -> HTMLResponse:
-    """Open tasks: the person's own by default (``?who=all`` or ``?show=all`` for everyone's,
-    not for a producer: their own book only)."""
+    """Tasks by due time, 50 a page: the person's own by default (``?who=all`` or
+    ``?show=all`` for everyone's, not for a producer: their own book only); ``state``
+    open (default), done or any; ``priority=hot``; search by title or client (phone in
+    any format)."""
     user = page_user(request, session)
     show = "mine" if user.role == Role.producer else (who or show)
-    query = select(Task).where(Task.status == TaskStatus.open)
-    if show == "mine" or user.role == Role.csr and show != "all":
-        query = query.where(or_(Task.assignee_id == user.id, Task.escalated_to_id == user.id))
-    rows = list(session.scalars(query.order_by(Task.due_at, Task.id).limit(500)))
+    if show not in ("mine", "all"):
+        show = "mine"
+    state = state if state in TASK_STATES else "open"
+    hot = priority == "hot"
+    listing = list_query(
+        request,
+        session,
+        sorts=TASK_SORTS,
+        default_sort="due",
+        keep={"show": show, "state": state if state != "open" else "", "priority": "hot" * hot},
+    )
+    rows = fetch(
+        listing,
+        lambda limit, offset: task_repository.page(
+            session,
+            search=listing.search,
+            status=TASK_STATES[state],
+            person_id=user.id if show == "mine" else None,
+            hot_only=hot,
+            sort=listing.sort,
+            descending=listing.descending,
+            limit=limit,
+            offset=offset,
+        ),
+    )
     names = {u.id: u.name for u in session.scalars(select(User))}
-    return render(request, "tasks.html", user, tasks=rows, names=names, show=show, now=clock.now())
+    return render(
+        request,
+        "tasks.html",
+        user,
+        tasks=rows,
+        names=names,
+        show=show,
+        state=state,
+        hot=hot,
+        listing=listing,
+        now=clock.now(),
+    )
 
 
 @router.post("/tasks/{task_id}/done")
@@ -62,23 +108,47 @@ def outbox_waiting(session: DbSession, user: User) -> int:
     return outboxes.waiting(session, providers=providers, now=clock.now())
 
 
+OUTBOX_SORTS = {"created": "desc", "channel": "asc", "to": "asc"}
+
+
 @router.get("/outbox", response_class=HTMLResponse)
-def outbox(request: Request, session: DbSession, done: str = "", error: str = "") -> HTMLResponse:
-    """Messages to clients kept unsent (a producer sees their own book's), each ask with
-    Mark sent for those who may; and how many notices to staff wait with them."""
+def outbox(
+    request: Request, session: DbSession, done: str = "", error: str = "", channel: str = ""
+) -> HTMLResponse:
+    """Messages to clients kept unsent, newest first, 50 a page (a producer sees their own
+    book's), each ask with Mark sent for those who may; and how many notices to staff
+    wait with them. Search by address, number (any format), subject or client."""
     user = page_user(request, session)
-    kept = delivery.outbox(session)
+    by_channel = channel if channel in ("email", "sms") else ""
+    listing = list_query(
+        request, session, sorts=OUTBOX_SORTS, default_sort="created", keep={"channel": by_channel}
+    )
+    kept = fetch(
+        listing,
+        lambda limit, offset: delivery.outbox_page(
+            session,
+            search=listing.search,
+            since=listing.since,
+            before=listing.before,
+            channel=by_channel or None,
+            producer_id=user.id if user.role == Role.producer else None,
+            sort=listing.sort,
+            descending=listing.descending,
+            limit=limit,
+            offset=offset,
+        ),
+    )
     ask_ids = {m.ask_id for m in kept if m.ask_id is not None}
     found = {a.id: a for a in session.scalars(select(Ask).where(Ask.id.in_(ask_ids)))}
     markable = {i for i, ask in found.items() if asks.may_mark_sent(user, ask)}
-    if user.role == Role.producer:
-        kept = [m for m in kept if m.ask_id in markable]
     return render(
         request,
         "outbox.html",
         user,
         messages=kept,
         markable=markable,
+        listing=listing,
+        channel=by_channel,
         staff_waiting=delivery.staff_outbox_count(session) if manages(user) else 0,
         outbox_waiting=outbox_waiting(session, user),
         done=done,
