@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -149,23 +150,31 @@ def ask_list(
 def ask_detail(
     request: Request, session: DbSession, ask_id: int, error: str = "", done: str = ""
 ) -> HTMLResponse:
+    return _ask_page(request, session, ask_id, error=error, done=done)
+
+
+def _ask_page(
+    request: Request, session: DbSession, ask_id: int, *, status: int = 200, **context: Any
+) -> HTMLResponse:
+    """The ask's page: the ask with its timeline, its client (for the client's clock),
+    the agency's zone, whether this person may review it; ``context`` adds a notice, an
+    error, or a refused form as typed."""
     user = page_user(request, session)
     ask = repository.get(session, ask_id)
     if ask is None:
         raise HTTPException(404, "no such ask")
-    zone = load_settings(session).agency.timezone
-    shown = review.read(session, ask, timeline=True)
-    return render(
+    response = render(
         request,
         "ask.html",
         user,
-        ask=shown,
+        ask=review.read(session, ask, timeline=True),
         client=session.get(Client, ask.client_id),
-        zone=zone,
-        error=error,
-        done=done,
+        zone=load_settings(session).agency.timezone,
         can_review=asks.may_review(user, ask),
+        **({"error": "", "done": ""} | context),
     )
+    response.status_code = status
+    return response
 
 
 def _back(request: Request, ask_id: int, *, done: str = "", error: str = "") -> RedirectResponse:
@@ -224,25 +233,16 @@ def _form_refused(
     """The ask's page again after a refused defer or decline: what was typed, the words
     next to the field, 422."""
     session.rollback()
-    user = page_user(request, session)
-    ask = repository.get(session, ask_id)
-    if ask is None:
-        raise HTTPException(404, "no such ask")
-    response = render(
+    return _ask_page(
         request,
-        "ask.html",
-        user,
-        ask=review.read(session, ask, timeline=True),
-        zone=load_settings(session).agency.timezone,
+        session,
+        ask_id,
+        status=422,
         error="Not done: " + " ".join(problems.values()),
-        done="",
-        can_review=asks.may_review(user, ask),
         typed_for=ask_id,
         action_typed=typed,
         action_problems=problems,
     )
-    response.status_code = 422
-    return response
 
 
 def _refused(
@@ -256,7 +256,6 @@ def _refused(
 ) -> HTMLResponse:
     """The ask's page again, what was typed kept, each reason next to its box."""
     session.rollback()
-    user = page_user(request, session)
     ask = repository.get(session, ask_id)
     if ask is None:
         raise HTTPException(404, "no such ask")
@@ -266,15 +265,12 @@ def _refused(
     problems: dict[str, list[str]] = {}
     for field, words in exc.problems:
         problems.setdefault(field.removeprefix("draft."), []).append(words)
-    response = render(
+    return _ask_page(
         request,
-        "ask.html",
-        user,
-        ask=review.read(session, ask, timeline=True),
-        zone=load_settings(session).agency.timezone,
+        session,
+        ask_id,
+        status=422,
         error="Not approved: " + " ".join(w for ws in problems.values() for w in ws),
-        done="",
-        can_review=asks.may_review(user, ask),
         typed={
             "subject": subject if subject is not None else ask.draft_subject or "",
             "body": body,
@@ -283,8 +279,6 @@ def _refused(
         typed_sent=sent,
         problems=problems,
     )
-    response.status_code = 422
-    return response
 
 
 @router.post("/asks/{ask_id}/defer", response_model=None)
