@@ -118,28 +118,25 @@ def invite(
     except PermissionError:
         return _forbidden(request, session)
     typed = {"email": email, "name": name, "role": role, "senior": bool(senior)}
+
+    def refused(problems: dict[str, str]) -> HTMLResponse:
+        """The invitation form again as typed, the words next to the field."""
+        return _page(
+            request,
+            session,
+            user,
+            status=422,
+            error="Not sent: fix what is marked below.",
+            invite_form=typed,
+            problems=problems,
+        )
+
     try:
         address = normalized_email(email.strip())
     except ValueError:
-        return _page(
-            request,
-            session,
-            user,
-            status=422,
-            error="Not sent: fix what is marked below.",
-            invite_form=typed,
-            problems={"email": plain.EMAIL},
-        )
+        return refused({"email": plain.EMAIL})
     if role not in Role.__members__:
-        return _page(
-            request,
-            session,
-            user,
-            status=422,
-            error="Not sent: fix what is marked below.",
-            invite_form=typed,
-            problems={"role": f"Choose one of: {', '.join(Role.__members__)}."},
-        )
+        return refused({"role": f"Choose one of: {', '.join(Role.__members__)}."})
     try:
         added = people.add_person(
             session,
