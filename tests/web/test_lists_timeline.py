@@ -112,8 +112,9 @@ def test_a_deferral_that_is_not_a_time_is_refused_in_plain_words(
         data={"until": "next tuesday"},
         headers={"referer": f"http://testserver/asks/{pending}"},
     )
-    assert answer.status_code == 200
-    assert "Pick a date and time to defer to." in answer.text
+    assert answer.status_code == 422
+    assert "Pick a date and time to send it" in answer.text
+    assert 'value="next tuesday"' in answer.text, "what was typed stays in the box"
     assert agency.ask(pending)["status"] == "pending_review"
 
 
