@@ -47,6 +47,7 @@ def test_an_invited_producer_works_their_own_queue_and_not_a_colleagues(  # type
         assert "Sam Ortiz (producer)" in page.locator("header").inner_text()
 
         page.click("nav >> text=Review queue")
+        page.wait_for_url("**/review")
         assert page.locator(f"#ask-{sams['id']}").count() == 1
         assert page.locator(f"#ask-{lees['id']}").count() == 0, "only Sam's own queue"
 

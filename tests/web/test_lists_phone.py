@@ -24,6 +24,7 @@ def test_the_asks_list_searches_and_pages_at_390_pixels(  # type: ignore[no-unty
     sign_in(page, live_server.url)
     page.click("button.menu-toggle")  # the phone menu is folded
     page.click("nav >> text=Asks")
+    page.wait_for_url("**/asks")
     assert "Showing 1–50 of 55" in page.locator(".pager .count").first.inner_text()
     assert page.evaluate(NO_SIDEWAYS), "the list fits a phone's width"
     page.fill("form[role=search] input[name=q]", "tester")

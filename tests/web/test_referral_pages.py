@@ -23,6 +23,7 @@ def test_a_csr_marks_a_referral_contacted_then_converted(live_server, page, api)
     referral_id = created.json()["id"]
     sign_in(page, live_server.url)
     page.click("nav >> text=Referrals")
+    page.wait_for_url("**/referrals")
     card = page.locator(f"#referral-{referral_id}")
     assert "Source – Realtor" in card.inner_text()
     card.locator("button:has-text('Mark contacted')").click()
@@ -50,6 +51,7 @@ def test_not_converted_needs_a_reason(live_server, page, api) -> None:  # type: 
 def test_the_reports_page_shows_the_weekly_numbers(live_server, page) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, live_server.url)
     page.click("nav >> text=Reports")
+    page.wait_for_url("**/reports")
     text = page.locator("table").inner_text()
     assert "Binds detected" in text and "Referrals converted" in text
 

@@ -29,6 +29,7 @@ def pending(agency: Agency) -> Iterator[dict[str, Any]]:
 def test_producer_edits_the_draft_and_approves(live_server, page, agency, pending) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, live_server.url)
     page.click("nav >> text=Review queue")
+    page.wait_for_url("**/review")
     card = page.locator(f"#ask-{pending['id']}")
     assert "sensitive" in card.inner_text()
     card.locator("textarea[name=body]").fill("Dana, thanks for trusting us with your car!")
@@ -88,6 +89,7 @@ def test_the_contact_timeline_shows_the_ask(live_server, page, agency, pending) 
 def test_asks_page_filters_by_status(live_server, page, agency, pending) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, live_server.url)
     page.click("nav >> text=Asks")
+    page.wait_for_url("**/asks")
     page.click("text=pending review (1)")
     rows = page.locator("tbody tr")
     page.wait_for_url("**/asks?status=pending_review")

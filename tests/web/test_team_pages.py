@@ -23,6 +23,7 @@ def test_an_invited_producer_sets_a_password_from_the_email_and_is_signed_in(  #
     monkeypatch.setenv("REFERRAL_PUBLIC_URL", live_server.url)
     sign_in(page, live_server.url)
     page.click("nav >> text=Team")
+    page.wait_for_url("**/team")
     form = page.locator("form.invite")
     form.locator("input[name=email]").fill("sam@agency.example")
     form.locator("input[name=name]").fill("Sam Ortiz")
@@ -50,5 +51,6 @@ def test_an_invited_producer_sets_a_password_from_the_email_and_is_signed_in(  #
     assert "Sam Ortiz (producer)" in page.locator("header").inner_text()
     assert page.locator("nav >> text=Team").count() == 0, "Team is for managers"
     page.click("nav >> text=Account")
+    page.wait_for_url("**/account")
     page.click("button:has-text('Create token')")
     assert page.locator("#fresh-token").inner_text().startswith("rk_")

@@ -69,6 +69,7 @@ def test_a_producer_sees_only_their_own_queue_and_a_principal_switches_to_all(  
     sams, lees = two_books["sam"], two_books["lee"]
     sign_in_as(page, live_server.url, "sam@agency.example")
     page.click("nav >> text=Review queue")
+    page.wait_for_url("**/review")
     assert page.locator(f"#ask-{sams['id']}").count() == 1
     assert page.locator(f"#ask-{lees['id']}").count() == 0
     assert page.locator(".whose a").count() == 0, "no All toggle for a producer"
@@ -98,6 +99,7 @@ def test_a_producer_sees_only_their_own_queue_and_a_principal_switches_to_all(  
 def test_a_csr_sees_the_queue_without_review_buttons(live_server, page, agency, two_books) -> None:  # type: ignore[no-untyped-def]
     sign_in_as(page, live_server.url, "desk@agency.example")
     page.click("nav >> text=Review queue")
+    page.wait_for_url("**/review")
     card = page.locator(f"#ask-{two_books['sam']['id']}")
     assert card.count() == 1
     assert card.locator("button").count() == 0

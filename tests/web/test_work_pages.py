@@ -18,6 +18,7 @@ def test_an_outboxed_ask_shows_in_the_outbox(live_server, page, agency) -> None:
     agency.tick("2026-12-01T16:00:00Z")
     sign_in(page, live_server.url)
     page.click("nav >> text=Outbox")
+    page.wait_for_url("**/outbox")
     row = page.locator("tbody tr").first
     assert "(312) 555-0123" in row.inner_text() and "Dana" in row.inner_text()
     assert row.locator("a[href='tel:+13125550123']").count() == 1
