@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from referral_engine import clock
+from referral_engine import clock, search
+from referral_engine.agency.service import load_settings
 from referral_engine.referrals import service as referrals
+from referral_engine.tasks import repository
 from referral_engine.tasks import service as tasks
 from referral_engine.tasks.models import Task, TaskStatus
 from referral_engine.users.models import User
@@ -50,18 +52,29 @@ def list_tasks(
     assignee: str | None = Query(None, description="an email, or 'me'"),
     status: TaskStatus | None = None,
     limit: int = Query(200, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    q: str = Query("", max_length=200, description="search: title, client, phone, email"),
 ) -> list[dict[str, Any]]:
-    """Producer and CSR tasks with due times, soonest due first."""
+    """Producer and CSR tasks with due times, soonest due first; ``q`` searches as the
+    Tasks page does (the title and detail, the client's name, email or mobile in any
+    format)."""
     names = user_emails(session)
-    query = select(Task)
+    person_id = None
     if assignee:
         wanted = user.email if assignee == "me" else assignee.strip().lower()
-        ids = [i for i, e in names.items() if e == wanted]
-        query = query.where(Task.assignee_id.in_(ids) | Task.escalated_to_id.in_(ids))
-    if status:
-        query = query.where(Task.status == status)
-    rows = session.scalars(query.order_by(Task.due_at, Task.id).limit(limit))
-    return [task_read(t, names) for t in rows]
+        person_id = next((i for i, e in names.items() if e == wanted), None)
+        if person_id is None:
+            return []
+    region = load_settings(session).agency.phone_region
+    rows, _ = repository.page(
+        session,
+        search=search.parse(q, region),
+        status=status,
+        person_id=person_id,
+        limit=limit,
+        offset=offset,
+    )
+    return [task_read(task, names) for task, _client in rows]
 
 
 @router.post("/api/v1/tasks/{task_id}/done")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from referral_engine.contacts.models import Client
+from referral_engine.referrals.models import Referral
 from referral_engine.search import Search, matching, ordered, page_of
 from referral_engine.tasks.models import Task, TaskStatus
 
@@ -30,14 +31,29 @@ def page(
     offset: int = 0,
 ) -> tuple[list[tuple[Task, Client | None]], int]:
     """One page of tasks (with the client each is about) and how many match. Search: the
-    title and detail, the client's name, email or mobile (any format). ``person_id``: the
-    tasks assigned or escalated to that person."""
-    query = select(Task, Client).outerjoin(Client, Client.id == Task.client_id)
+    title and detail, the client's name, email or mobile (any format), and for a
+    referral's task the referred person's and the referring client's email or mobile.
+    ``person_id``: the tasks assigned or escalated to that person."""
+    referrer = aliased(Client)
+    query = (
+        select(Task, Client)
+        .outerjoin(Client, Client.id == Task.client_id)
+        .outerjoin(Referral, Referral.id == Task.referral_id)
+        .outerjoin(referrer, referrer.id == Referral.referred_by_client_id)
+    )
     query = query.where(
         matching(
             search,
-            text=[Task.title, Task.detail, Client.first_name, Client.last_name, Client.email],
-            phones=[Client.mobile],
+            text=[
+                Task.title,
+                Task.detail,
+                Client.first_name,
+                Client.last_name,
+                Client.email,
+                Referral.email,
+                referrer.email,
+            ],
+            phones=[Client.mobile, Referral.mobile, referrer.mobile],
         )
     )
     if status is not None:

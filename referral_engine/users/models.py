@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from referral_engine.db import Base, JsonDoc, UtcDateTime
@@ -47,7 +47,6 @@ class User(Base):
     quiet_nights: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped on a password change or deactivation (a count of them; the sessions those
     # end are rows of web_sessions, ended at the same time).
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -7,8 +7,8 @@ What callers may rely on:
   any other existing address is a :class:`DuplicateUser`;
 - only an admin may make someone an admin or change an admin; nobody deactivates
   themselves, and the last active admin can be neither deactivated nor demoted;
-- deactivating ends every web session of the person (and moves ``session_epoch`` on),
-  revokes their API tokens and ends their set-password links, all in the same transaction;
+- deactivating ends every web session of the person, revokes their API tokens and ends
+  their set-password links, all in the same transaction;
 - a new password meets :mod:`referral_engine.users.passwords`; setting one ends every
   web session of that person but the one it was set in (``keep``).
 """
@@ -207,7 +207,6 @@ def deactivate(session: Session, *, user: User, by: User | None, now: datetime) 
     if user.role == Role.admin:
         _keep_an_admin(session, user)
     user.active = False
-    user.session_epoch += 1
     web_sessions.end_all(session, user=user, now=now)
     service.revoke_all_tokens(session, user=user, now=now)
     invitations.end_links(session, user=user, now=now)
@@ -223,7 +222,6 @@ def set_new_password(
     check_password(password)
     service.set_password(session, user=user, password=password)
     user.password_changed_at = now
-    user.session_epoch += 1
     web_sessions.end_all(session, user=user, now=now, keep=keep)
     session.flush()
 

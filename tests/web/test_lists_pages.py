@@ -229,6 +229,35 @@ def test_the_asks_api_searches_as_the_page_does(agency: Agency, dana: int) -> No
     assert len(agency.api.get("/api/v1/asks").json()) == 3
 
 
+def test_the_tasks_api_searches_and_pages_as_the_page_does(agency: Agency, dana: int) -> None:
+    """A referral's contact task is found by the referred person's number or the referring
+    client's (any format), in the API and on the Tasks page alike."""
+    referred = (("C-0001", "+13125550044", "2026-11-26T15:00:00Z"),)
+    referred += (("C-0002", "+13125550055", "2026-11-27T15:00:00Z"),)
+    for n, (referrer, mobile, when) in enumerate(referred, start=1):
+        prospect = {"first_name": f"Prospect{n}", "last_name": "Lin", "mobile": mobile}
+        made = agency.post(
+            "/api/v1/referrals",
+            {"prospect": prospect, "referred_by": {"kind": "client", "external_id": referrer}},
+            now=when,
+        )
+        assert made.status_code == 201, made.text
+    every = agency.api.get("/api/v1/tasks").json()
+    assert [t["title"] for t in every] == [
+        "Contact Prospect1 Lin within 24 hours",
+        "Contact Prospect2 Lin within 24 hours",
+    ], "soonest due first"
+    for typed in ("(312) 555-0010", "312.555.0010", "+1 312 555 0044", "Dana Reyes"):
+        found = agency.api.get("/api/v1/tasks", params={"q": typed}).json()
+        assert [t["title"] for t in found] == [every[0]["title"]], typed
+    page = signed_in(agency).get("/tasks", params={"who": "all", "q": "312-555-0055"})
+    assert "Prospect2 Lin" in page.text and "Prospect1 Lin" not in page.text
+    assert agency.api.get("/api/v1/tasks", params={"offset": 1}).json() == every[1:]
+    nobody = agency.api.get("/api/v1/tasks", params={"assignee": "nobody@example.com"})
+    assert nobody.status_code == 200 and nobody.json() == []
+    assert agency.api.get("/api/v1/tasks", params={"q": "x" * 201}).status_code == 422
+
+
 def test_a_date_range_on_the_agencys_clock_narrows_the_asks(
     agency: Agency, many_asks: dict[str, list[int]]
 ) -> None:
