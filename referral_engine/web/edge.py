@@ -3,7 +3,8 @@
 - **Body size.** A body larger than the limit (``REFERRAL_MAX_EVENT_BYTES``, 1 MB by
   default; ``REFERRAL_MAX_BATCH_BYTES``, 10 MB, for ``/api/v1/events:batch``) is never
   read whole: a declared ``Content-Length`` over it is refused at once, and a body that
-  grows past it is cut off. Elsewhere the answer is 413 problem+json. On the event routes
+  grows past it is cut off. Elsewhere the answer is 413: problem+json for a program, the
+  error page for a person's page (a form pasted full). On the event routes
   the route itself answers, so that an authenticated event is kept as a rejected input:
   it gets the first :data:`KEPT_BYTES` and the size in ``request.state.too_large``.
 - **JSON.** A JSON body to any other route is read with
@@ -25,7 +26,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from referral_engine.events import jsontext
-from referral_engine.web.problems import Problem, problem_response
+from referral_engine.web.problems import Problem, problem_response, refusal
 
 KEPT_BYTES = 64_000
 """How much of an oversized event is kept with its rejection."""
@@ -55,12 +56,12 @@ class EdgeLimits:
         body, size = await _read(scope, receive, limit)
         if size is not None:
             if not event_route:
-                response = problem_response(
+                response = refusal(
+                    Request(scope),
                     413,
                     "Request too large",
                     f"the body is {_size(size)}; at most {limit:,} bytes",
                     kind="too-large",
-                    instance=path,
                 )
                 await response(scope, receive, send)
                 return

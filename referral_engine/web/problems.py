@@ -72,6 +72,15 @@ def for_people(request: Request) -> bool:
     return not request.url.path.startswith(MACHINE_PREFIXES)
 
 
+def refusal(request: Request, status: int, title: str, detail: str, *, kind: str) -> Response:
+    """A refusal made before any route runs: the HTML error page for a person's page,
+    problem+json for a program."""
+    page = _page(request, status, detail)
+    if page is not None:
+        return page
+    return problem_response(status, title, detail, kind=kind, instance=request.url.path)
+
+
 def _page(request: Request, status: int, words: str) -> Response | None:
     """The HTML error page for a person, when the pages installed one (see
     :func:`install_pages`)."""

@@ -10,8 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from referral_engine.agency.service import load_settings
 from referral_engine.db import unit_of_work
 from referral_engine.events.models import Event, RawInput
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.events.test_signed_webhooks import hooks, signed  # noqa: F401 - hooks is a fixture
 from tests.factories import event
 
@@ -143,6 +145,29 @@ def test_a_large_body_elsewhere_answers_413(api: TestClient) -> None:
         headers={"content-type": "application/json"},
     )
     is_problem(response, 413)
+
+
+def test_a_page_form_too_large_answers_the_error_page_and_changes_nothing(api: TestClient) -> None:
+    signed_in = api.post(
+        "/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, follow_redirects=False
+    )
+    assert signed_in.status_code == 303
+    before = stored_settings(api)
+    assert before["agency"]["name"]
+    response = api.post(
+        "/settings/agency",
+        data={"agency.name": "Pasted " + "x" * 1_100_000},
+        headers={"accept": "text/html"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Too much to send" in response.text and "nothing was saved" in response.text
+    assert stored_settings(api) == before
+
+
+def stored_settings(api: TestClient) -> dict[str, Any]:
+    with unit_of_work(api.app.state.db_url) as session:  # type: ignore[attr-defined]
+        return load_settings(session).model_dump(mode="json")
 
 
 @pytest.mark.parametrize(

@@ -183,6 +183,11 @@ ERROR_WORDS = {
         "There is nothing at this address: the link may be mistyped, or what it named is gone.",
     ),
     405: ("Not available this way", "This address cannot be used like that."),
+    413: (
+        "Too much to send",
+        "What this page sent is larger than the app accepts: nothing was saved. Go back, "
+        "shorten what was typed or pasted, and send it again.",
+    ),
     422: (
         "That could not be used",
         "Something sent with this page could not be read. Go back and try again.",
