@@ -39,7 +39,7 @@ def list_referrals(
             limit=limit,
             offset=0,
         )
-        shown = [views.read(session, r) for r in rows]
+        shown = views.read_all(session, rows)
     if fmt == "json":
         out.print_json(json.dumps([r.model_dump(mode="json") for r in shown]))
         return

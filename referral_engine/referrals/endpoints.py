@@ -173,7 +173,7 @@ def list_referrals(
         offset=offset,
         search=search.parse(q, region) if q.strip() else None,
     )
-    return [referrals.read(session, r) for r in found]
+    return referrals.read_all(session, found)
 
 
 @router.get("/api/v1/referrals/{referral_id}")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_engine.agency.service import load_settings
@@ -269,18 +270,39 @@ def who_is_told(
     """For each status whose setting would queue the referrer a message (not a task for a
     person, not nothing): the referrer's first name, for a button that says so ("Mark
     converted and tell Reese"). The same rule as :func:`inform`, without its effects."""
-    if UPDATES_BY_SOURCE.get(referral.referred_by_kind, "none") != "message":
+    return who_is_told_of(session, [referral], now=now).get(referral.id, {})
+
+
+def who_is_told_of(
+    session: Session, referrals: list[Referral], *, now: datetime
+) -> dict[int, dict[ReferralStatus, str]]:
+    """:func:`who_is_told` for a list's referrals, by referral id, in a fixed number of
+    queries (the referrers, the consents to share, the updates already sent)."""
+    told_by_message = [
+        r
+        for r in referrals
+        if UPDATES_BY_SOURCE.get(r.referred_by_kind, "none") == "message"
+        and r.referred_by_client_id is not None
+    ]
+    if not told_by_message:
         return {}
-    referrer = _referrer(session, referral)
-    if referrer is None or usable_channel(referrer) is None:
-        return {}
-    shared = privacy.outcome_shared(session, referral, now=now)
-    name = wording.tidy(referrer.first_name) or "the referrer"
-    told: dict[ReferralStatus, str] = {}
-    for status in INFORM_ON:
-        news = privacy.update_for(status, shared=shared)
-        if news is not None and not repository.has_entry(
-            session, referral_id=referral.id, kind="update", status=news
-        ):
-            told[status] = name
-    return told
+    ids = {r.referred_by_client_id for r in told_by_message}
+    referrers = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(ids)))}
+    shared = privacy.sharing(session, told_by_message, now=now)
+    sent = repository.entries_of(
+        session, referral_ids=[r.id for r in told_by_message], kind="update"
+    )
+    answer: dict[int, dict[ReferralStatus, str]] = {}
+    for referral in told_by_message:
+        referrer = referrers.get(referral.referred_by_client_id or 0)
+        if referrer is None or usable_channel(referrer) is None:
+            continue
+        name = wording.tidy(referrer.first_name) or "the referrer"
+        told: dict[ReferralStatus, str] = {}
+        for status in INFORM_ON:
+            news = privacy.update_for(status, shared=referral.id in shared)
+            if news is not None and (referral.id, news) not in sent:
+                told[status] = name
+        if told:
+            answer[referral.id] = told
+    return answer

@@ -68,6 +68,18 @@ def has_entry(session: Session, *, referral_id: int, kind: str, status: str | No
     return session.scalars(query.limit(1)).first() is not None
 
 
+def entries_of(
+    session: Session, *, referral_ids: list[int], kind: str
+) -> set[tuple[int, str | None]]:
+    """(referral id, status) of the ``kind`` entries of these referrals (one query)."""
+    if not referral_ids:
+        return set()
+    query = select(ReferralEntry.referral_id, ReferralEntry.status).where(
+        ReferralEntry.referral_id.in_(referral_ids), ReferralEntry.kind == kind
+    )
+    return set(session.execute(query).tuples())
+
+
 def received_at() -> ColumnElement[datetime]:
     """When a referral counted as received: a person's confirmation for one drafted from
     a reply, its capture otherwise."""
@@ -290,6 +302,14 @@ def rewards(
         query = query.where(Reward.client_id.in_(client_ids))
     query = query.order_by(Reward.proposed_at, Reward.id)
     return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def rewards_of(session: Session, *, referral_ids: list[int]) -> list[Reward]:
+    """Every reward of these referrals, oldest first (one query)."""
+    if not referral_ids:
+        return []
+    query = select(Reward).where(Reward.referral_id.in_(referral_ids))
+    return list(session.scalars(query.order_by(Reward.proposed_at, Reward.id)))
 
 
 def rewarded_since(

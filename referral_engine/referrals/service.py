@@ -45,7 +45,7 @@ from referral_engine.referrals.models import Partner, Referral, ReferralStatus
 from referral_engine.referrals.rules import OPEN, ReferralNotFound
 from referral_engine.referrals.timeline import record
 from referral_engine.referrals.updates import add_note, contact_task_done, update
-from referral_engine.referrals.views import read
+from referral_engine.referrals.views import read, read_all
 from referral_engine.users.actor import SYSTEM, Actor
 from referral_engine.webhooks import changes as webhooks
 
@@ -60,6 +60,7 @@ __all__ = [
     "contact_task_done",
     "convert_on_bind",
     "read",
+    "read_all",
     "update",
 ]
 

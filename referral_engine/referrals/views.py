@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_engine.contacts.models import Client
@@ -68,14 +71,43 @@ def _owner(session: Session, referral: Referral) -> OwnerRead | None:
     return OwnerRead(id=owner.id, name=owner.name, email=owner.email)
 
 
-def read(session: Session, referral: Referral, *, timeline: bool = False) -> ReferralRead:
+def read_all(session: Session, referrals: list[Referral]) -> list[ReferralRead]:
+    """:func:`read` for a list, in a fixed number of queries: the owners, partners,
+    rewards and rewarded clients of all of them are loaded at once (and held here, since
+    the session keeps only weak references to what it loaded)."""
+    ids = [r.id for r in referrals]
+    owners = _load(session, User, {r.owner_id for r in referrals})
+    partners = _load(session, Partner, {r.referred_by_partner_id for r in referrals})
+    rewards: dict[int, list[Reward]] = {i: [] for i in ids}
+    for reward in repository.rewards_of(session, referral_ids=ids):
+        rewards[reward.referral_id].append(reward)
+    clients = _load(session, Client, {w.client_id for ws in rewards.values() for w in ws})
+    shown = [read(session, r, rewards=rewards[r.id]) for r in referrals]
+    del owners, partners, clients
+    return shown
+
+
+def _load(session: Session, model: type[Any], ids: set[int | None]) -> list[Any]:
+    wanted = [i for i in ids if i is not None]
+    return list(session.scalars(select(model).where(model.id.in_(wanted)))) if wanted else []
+
+
+def read(
+    session: Session,
+    referral: Referral,
+    *,
+    timeline: bool = False,
+    rewards: list[Reward] | None = None,
+) -> ReferralRead:
+    """A referral as shown; ``rewards``: its rewards, oldest first, when already loaded."""
     partner = (
         session.get(Partner, referral.referred_by_partner_id)
         if referral.referred_by_partner_id
         else None
     )
     entries = repository.entries(session, referral_id=referral.id) if timeline else None
-    rewards = repository.rewards(session, referral_id=referral.id)
+    if rewards is None:
+        rewards = repository.rewards(session, referral_id=referral.id)
     standing = [r for r in rewards if r.status != RewardStatus.declined]
     return ReferralRead(
         id=referral.id,

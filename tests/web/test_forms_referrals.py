@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from referral_engine import clock
-from referral_engine.db import unit_of_work
+from referral_engine.db import engine_for, unit_of_work
 from referral_engine.delivery.models import Message, MessageStatus
 from tests.agency import Agency, bind
 from tests.conftest import at
@@ -308,3 +308,37 @@ def test_undo_right_after_a_mistaken_click_in_the_browser(  # type: ignore[no-un
         assert agency.api.get(f"/api/v1/referrals/{from_dana}").json()["status"] == "new"
     finally:
         clock.pin(None)
+
+
+def test_the_referral_list_names_the_referrer_in_a_fixed_number_of_queries(  # type: ignore[no-untyped-def]
+    agency, from_dana
+) -> None:
+    """The list's "and tell Dana" buttons are worked out for the page at once: ten more
+    referrals on the page cost no more queries."""
+    client = signed_in(agency.api)
+
+    def queries_for_the_list() -> tuple[list[str], list[str]]:
+        statements: list[str] = []
+        engine = engine_for(agency.url)
+
+        def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with clock.frozen(CHANGED):
+                page = soup(client.get("/referrals?who=all"))
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return statements, buttons(page)
+
+    few, shown = queries_for_the_list()
+    assert shown.count("Mark contacted and tell Dana") == 1
+    for n in range(10):
+        prospect = {"first_name": f"Prospect{n}", "last_name": "Lin", "mobile": f"+1312555030{n}"}
+        with clock.frozen(CHANGED - timedelta(minutes=50 - n)):
+            made = agency.api.post("/api/v1/referrals", json={**FROM_DANA, "prospect": prospect})
+        assert made.status_code == 201, made.text
+    many, shown = queries_for_the_list()
+    assert shown.count("Mark contacted and tell Dana") == 11
+    assert len(many) <= len(few) + 2, "\n".join(many)

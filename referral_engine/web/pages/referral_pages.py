@@ -84,7 +84,7 @@ def referral_list(
         request,
         "referrals.html",
         user,
-        referrals=[views.read(session, r) for r in rows],
+        referrals=views.read_all(session, rows),
         tells=told_of(session, rows),
         listing=listing,
         status=status if chosen else "",
@@ -100,12 +100,9 @@ def referral_list(
 def told_of(session: DbSession, rows: list[Referral]) -> dict[int, dict[str, str]]:
     """For each open referral: the statuses whose button also messages the referrer, with
     the referrer's first name ("Mark converted and tell Reese")."""
-    now = clock.now()
-    return {
-        r.id: {str(k): v for k, v in messages.who_is_told(session, r, now=now).items()}
-        for r in rows
-        if r.status not in rules.FINAL
-    }
+    open_ones = [r for r in rows if r.status not in rules.FINAL]
+    told = messages.who_is_told_of(session, open_ones, now=clock.now())
+    return {r.id: {str(k): v for k, v in told.get(r.id, {}).items()} for r in open_ones}
 
 
 def _priority(
