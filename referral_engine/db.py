@@ -249,3 +249,14 @@ def dispose_all() -> None:
         engine.dispose()
     _engines.clear()
     _factories.clear()
+
+
+def load_by_id(session: Session, model: type[T], ids: set[int | None]) -> list[T]:
+    """The rows of ``model`` with these ids, in one query. A caller that holds the list
+    makes :meth:`Session.get` for those ids free while it does (the session's identity
+    map keeps only weak references)."""
+    wanted = sorted(i for i in ids if i is not None)
+    if not wanted:
+        return []
+    column = cast(Any, model).id
+    return list(session.scalars(select(model).where(column.in_(wanted))))

@@ -13,6 +13,7 @@ from referral_engine.asks import service as asks
 from referral_engine.asks.models import Ask, AskEntry
 from referral_engine.asks.schemas import AskRead, DraftRead, ReasonRead, TimelineEntryRead
 from referral_engine.contacts.models import Client
+from referral_engine.db import load_by_id
 from referral_engine.decisions import rules
 from referral_engine.decisions.rules import Rulebook
 from referral_engine.events.models import Event
@@ -84,6 +85,16 @@ def decline_ask(session: Session, *, ask_id: int, user: User, reason: str, now: 
     return asks.decline(
         session, asks.get(session, ask_id=ask_id), user=user, reason=reason, now=now
     )
+
+
+def read_all(session: Session, rows: list[tuple[Ask, Client]]) -> list[AskRead]:
+    """:func:`read` for a list of asks with their clients, in a fixed number of queries
+    (the trigger events and producers of all of them at once)."""
+    events = load_by_id(session, Event, {ask.trigger_event_id for ask, _ in rows})
+    producers = load_by_id(session, User, {ask.producer_id for ask, _ in rows})
+    shown = [read(session, ask, client=client) for ask, client in rows]
+    del events, producers
+    return shown
 
 
 def read(
@@ -158,4 +169,4 @@ def listing(
         limit=limit,
         offset=offset,
     )
-    return [read(session, ask, client=client) for ask, client in rows]
+    return read_all(session, list(rows))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_engine.contacts.models import Client
+from referral_engine.db import load_by_id
 from referral_engine.referrals import repository
 from referral_engine.referrals.models import Partner, Referral, Reward, RewardStatus
 from referral_engine.referrals.schemas import (
@@ -76,20 +74,15 @@ def read_all(session: Session, referrals: list[Referral]) -> list[ReferralRead]:
     rewards and rewarded clients of all of them are loaded at once (and held here, since
     the session keeps only weak references to what it loaded)."""
     ids = [r.id for r in referrals]
-    owners = _load(session, User, {r.owner_id for r in referrals})
-    partners = _load(session, Partner, {r.referred_by_partner_id for r in referrals})
+    owners = load_by_id(session, User, {r.owner_id for r in referrals})
+    partners = load_by_id(session, Partner, {r.referred_by_partner_id for r in referrals})
     rewards: dict[int, list[Reward]] = {i: [] for i in ids}
     for reward in repository.rewards_of(session, referral_ids=ids):
         rewards[reward.referral_id].append(reward)
-    clients = _load(session, Client, {w.client_id for ws in rewards.values() for w in ws})
+    clients = load_by_id(session, Client, {w.client_id for ws in rewards.values() for w in ws})
     shown = [read(session, r, rewards=rewards[r.id]) for r in referrals]
     del owners, partners, clients
     return shown
-
-
-def _load(session: Session, model: type[Any], ids: set[int | None]) -> list[Any]:
-    wanted = [i for i in ids if i is not None]
-    return list(session.scalars(select(model).where(model.id.in_(wanted)))) if wanted else []
 
 
 def read(

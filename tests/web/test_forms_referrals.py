@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from referral_engine import clock
-from referral_engine.db import engine_for, unit_of_work
+from referral_engine.db import unit_of_work
 from referral_engine.delivery.models import Message, MessageStatus
 from tests.agency import Agency, bind
 from tests.conftest import at
+from tests.queries import statements
 from tests.web.forms_helpers import field_error, signed_in, soup
 
 CHANGED = at("2026-12-01T15:00:00Z")
@@ -318,19 +319,9 @@ def test_the_referral_list_names_the_referrer_in_a_fixed_number_of_queries(  # t
     client = signed_in(agency.api)
 
     def queries_for_the_list() -> tuple[list[str], list[str]]:
-        statements: list[str] = []
-        engine = engine_for(agency.url)
-
-        def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            with clock.frozen(CHANGED):
-                page = soup(client.get("/referrals?who=all"))
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        return statements, buttons(page)
+        with statements(agency.url) as seen, clock.frozen(CHANGED):
+            page = soup(client.get("/referrals?who=all"))
+        return seen, buttons(page)
 
     few, shown = queries_for_the_list()
     assert shown.count("Mark contacted and tell Dana") == 1

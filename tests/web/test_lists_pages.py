@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from tests.agency import Agency
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.factories import event
+from tests.queries import statements
 
 IMPORTED = "2026-11-25T22:00:00Z"
 BATCHES = ("2026-11-26T15:00:00Z", "2026-11-27T15:00:00Z", "2026-11-28T15:00:00Z")
@@ -256,6 +257,27 @@ def test_the_tasks_api_searches_and_pages_as_the_page_does(agency: Agency, dana:
     nobody = agency.api.get("/api/v1/tasks", params={"assignee": "nobody@example.com"})
     assert nobody.status_code == 200 and nobody.json() == []
     assert agency.api.get("/api/v1/tasks", params={"q": "x" * 201}).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/asks", "/review"])
+def test_a_full_page_of_asks_costs_no_more_queries_than_three(agency: Agency, path: str) -> None:
+    """Sensitive clients: each ask waits for review, so both lists show them all."""
+    agency.feed(*(client_bind(n, sensitive=True) for n in range(1, 4)), now=IMPORTED)
+    agency.tick("2026-11-25T23:00:00Z")
+    page = signed_in(agency)
+    with statements(agency.url) as few:
+        assert len(asks_shown(page.get(path).text)) == 3
+    agency.feed(*(client_bind(n, sensitive=True) for n in range(4, 54)), now=BATCHES[0])
+    agency.tick(BATCHES[0])
+    with statements(agency.url) as many:
+        shown = page.get(path).text
+    assert len(asks_shown(shown)) == 50 and "of 53" in pager(shown)
+    assert len(many) <= len(few) + 2, "\n".join(many)
+
+
+def asks_shown(html: str) -> list[str]:
+    soup = BeautifulSoup(html, "html.parser")
+    return [str(e["id"]) for e in soup.select("[id^=ask-]") if e["id"][4:].isdigit()]
 
 
 def test_a_date_range_on_the_agencys_clock_narrows_the_asks(

@@ -72,7 +72,7 @@ def review_queue(
         request,
         "review.html",
         user,
-        asks=[review.read(session, ask, client=client) for ask, client in rows],
+        asks=review.read_all(session, rows),
         listing=listing,
         rewards=waiting,
         zone=zone,
@@ -133,8 +133,8 @@ def ask_list(
         "asks.html",
         user,
         asks=[
-            (review.read(session, ask, client=client), client, ask.created_at)
-            for ask, client in rows
+            (shown, client, ask.created_at)
+            for shown, (ask, client) in zip(review.read_all(session, rows), rows, strict=True)
         ],
         listing=listing,
         status=chosen,
