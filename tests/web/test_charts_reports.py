@@ -157,6 +157,30 @@ def test_the_sources_table_sorts_by_a_column_from_its_header_links(quarter: Agen
     assert [label for label, _ in drawn(chart, "rect.bar")] == names
 
 
+def test_a_long_sources_table_pages_by_fifty_and_the_csv_keeps_every_row(
+    quarter: Agency,
+) -> None:
+    for n in range(60):
+        partner = {"kind": "partner", "name": f"Realty {n:02d}", "partner_type": "Realtor"}
+        refer(quarter, 100 + n, "HOME", partner, "2026-11-16T15:00:00Z")
+    clock.pin(at(NOW))
+    client = signed_in(quarter.url)
+    base = "/reports/sources?quarter=2026-Q4&by=partner&sort=source&dir=asc"
+    first = html(client, base)
+    names = source_names(first)
+    assert len(names) == 50 and names == sorted(names, key=str.casefold)
+    assert "Showing 1–50 of 62" in first.select_one(".pager .count").text  # type: ignore[union-attr]
+    following = first.select_one(".pager a[rel=next]")
+    assert following is not None and "sort=source" in str(following["href"])
+    second = html(client, str(following["href"]))
+    assert len(source_names(second)) == 12 and not set(source_names(second)) & set(names)
+    assert "Showing 51–62 of 62" in second.select_one(".pager .count").text  # type: ignore[union-attr]
+    rows = list(csv.reader(io.StringIO(client.get(base + "&format=csv").text)))
+    assert len(rows) == 1 + 62
+    past = html(client, base + "&page=9")
+    assert "There is no page 9" in past.text and len(source_names(past)) == 12
+
+
 def test_a_sort_by_an_unknown_column_says_so_and_keeps_the_reports_order(
     quarter: Agency,
 ) -> None:

@@ -90,6 +90,40 @@ class ListQuery:
         return self.href(page=self.page + 1) if self.page < self.pages else None
 
 
+def page_number(request: Request, notes: list[str]) -> int:
+    """The ``page`` asked for; 1 when it is not a page number (and a note says so)."""
+    page_text = request.query_params.get("page", "1").strip() or "1"
+    try:
+        page = int(page_text)
+        if not 1 <= page <= MAX_PAGE:
+            raise ValueError(page_text)
+    except ValueError:
+        notes.append(f"Page “{page_text[:20]}” is not a page number; showing page 1.")
+        page = 1
+    return page
+
+
+def rows_page(
+    request: Request, rows: list[Any], params: Mapping[str, str]
+) -> tuple[ListQuery, list[Any]]:
+    """A page of ``rows`` already in hand (a report's, sorted in Python), with the pager's
+    ``ListQuery``; ``params``: the page's other parameters, kept in its links."""
+    notes: list[str] = []
+    listing = ListQuery(
+        path=request.url.path,
+        params={k: v for k, v in params.items() if v},
+        sorts={},
+        q="",
+        search=search.parse(""),
+        page=page_number(request, notes),
+        sort="",
+        dir="",
+        notes=notes,
+    )
+    shown = fetch(listing, lambda limit, offset: (rows[offset : offset + limit], len(rows)))
+    return listing, shown
+
+
 def list_query(
     request: Request,
     session: Session,
@@ -105,14 +139,7 @@ def list_query(
     ``path``: the list's own address when a form's POST renders it."""
     raw = request.query_params
     notes: list[str] = []
-    page_text = raw.get("page", "1").strip() or "1"
-    try:
-        page = int(page_text)
-        if not 1 <= page <= MAX_PAGE:
-            raise ValueError(page_text)
-    except ValueError:
-        notes.append(f"Page “{page_text[:20]}” is not a page number; showing page 1.")
-        page = 1
+    page = page_number(request, notes)
     sort = raw.get("sort", "") or default_sort
     if sort not in sorts:
         notes.append(f"This list cannot be sorted by “{sort[:40]}”; sorted by {default_sort}.")

@@ -36,6 +36,7 @@ from referral_engine.reports.sources import (
 )
 from referral_engine.web.deps import DbSession
 from referral_engine.web.pages import charts
+from referral_engine.web.pages.listing import rows_page
 from referral_engine.web.pages.views import page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -280,13 +281,15 @@ def sources_page(
     if report and format == "csv":
         return _csv(report, rows)
     base = {**choice.query(), "by": grouping.value if grouping else by}
+    listing, shown = rows_page(request, rows, {**base, "sort": sort, "dir": direction * bool(sort)})
     return _page(
         request,
         "report_sources.html",
         user,
         choice,
         report=report,
-        rows=rows,
+        rows=shown,
+        listing=listing,
         by=by,
         groupings=list(SourceGrouping),
         columns=COLUMNS,
