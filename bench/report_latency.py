@@ -17,7 +17,8 @@ on that server and drops after) it:
 3. with the clock pinned at the book's last instant, times each report the product has,
    ``--repeat`` times after one warm-up: every reports API endpoint through FastAPI's
    TestClient with the admin's token (this quarter, and sources and funnel over twelve
-   months), the dashboard and the report pages signed in, and the weekly digest's
+   months), the dashboard, the report pages and the list pages (the first page, a
+   search, a page far down) signed in, and the weekly digest's
    rendering;
 4. times the baselines on the same engine: ``SELECT 1`` (a round trip doing no work) and
    ``GET /healthz`` (the HTTP stack doing no work).
@@ -98,6 +99,16 @@ def cases(now: datetime) -> list[Case]:
         Case("sources page", "/reports/sources"),
         Case("funnel page", "/reports/funnel"),
         Case("roi page", "/reports/roi"),
+        Case("asks list", "/asks"),
+        Case("asks list, searched", "/asks?q=Smith"),
+        Case("asks list, last page", "/asks?page=9000"),
+        Case("review queue", "/review?who=all"),
+        Case("tasks list", "/tasks?who=all"),
+        Case("referrals list", "/referrals"),
+        Case("contacts list", "/contacts"),
+        Case("contacts, by phone", "/contacts?q=%28312%29%20555-0142"),
+        Case("outbox list", "/outbox"),
+        Case("inputs list", "/inputs"),
         Case(
             "weekly digest (rendered)",
             call=lambda session: render_digest(session, current_week(session, now), now=now),

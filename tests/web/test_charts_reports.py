@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
 
 from referral_engine import clock
+from referral_engine.clock import wall_clock
 from referral_engine.db import unit_of_work
 from referral_engine.reports import service as reports
 from referral_engine.reports.funnel import STEPS, funnel
@@ -298,6 +299,11 @@ def test_the_dashboard_counts_overdue_tasks_and_links_the_most_overdue(quarter: 
     links = page.select(".overdue-list a")
     assert [a.text for a in links] == [t["title"] for t in overdue[:5]]
     assert links[0]["href"] == f"/tasks?show=all#task-{overdue[0]['id']}"
+    with unit_of_work(quarter.url) as session:
+        zone = reports.agency_zone(session).key
+    due = page.select_one(".overdue-list li .muted")
+    assert due is not None and zone != "UTC"
+    assert due.text == f"due {wall_clock(at(overdue[0]['due_at']), zone)}", "the agency's clock"
 
 
 def test_an_unknown_grouping_shows_the_sources_page_again_with_the_groupings_named(

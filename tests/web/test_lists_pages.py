@@ -103,7 +103,7 @@ def test_a_phone_number_in_any_format_finds_the_client(
     found = signed_in(agency).get("/contacts", params={"q": typed})
     assert found.status_code == 200
     assert rows(found.text) == [f"client-{dana}"]
-    assert "Showing 1–1 of 1" in pager(found.text)
+    assert "Showing 1 of 1" in pager(found.text)
 
 
 def test_a_policy_number_finds_its_holder_and_its_ask(agency: Agency, dana: int) -> None:
@@ -200,7 +200,7 @@ def test_referrals_search_by_the_prospects_phone_in_any_format(agency: Agency, d
     assert names[:2] == ["Prospect2 Lin", "Prospect1 Lin"], "newest first"
     found = BeautifulSoup(page.get("/referrals?q=312-555-0044").text, "html.parser")
     assert [h.get_text(" ") for h in found.select(".referral h2 a")] == ["Prospect1 Lin"]
-    assert "Showing 1–1 of 1" in pager(str(found))
+    assert "Showing 1 of 1" in pager(str(found))
     by_referrer = BeautifulSoup(page.get("/referrals?q=reyes").text, "html.parser")
     assert len(by_referrer.select(".referral")) == 2, "the referring client's name"
     api = agency.api.get("/api/v1/referrals", params={"q": "(312) 555-0044"})

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from referral_engine import clock
+from referral_engine.agency.service import load_settings
+from referral_engine.clock import wall_clock
 from referral_engine.db import unit_of_work
 from referral_engine.users import service as users
 from referral_engine.users.models import Role, WebSession
@@ -129,6 +131,10 @@ def test_the_account_page_lists_sessions_and_signs_out_the_others(browser_of) ->
     assert len(texts) == 3
     assert any("Laptop Firefox (this browser)" in text for text in texts)
     assert any("Phone Safari" in text and "this browser" not in text for text in texts)
+    with unit_of_work(str(laptop.app.state.db_url)) as session:  # type: ignore[attr-defined]
+        zone = load_settings(session).agency.timezone
+    signed = wall_clock(at(NOW), zone)
+    assert all(signed in text for text in texts), "on the agency's clock, its zone named"
     answer = laptop.post("/account/sessions/end-others")
     assert "Every other session is signed out." in answer.text
     assert signed_in(laptop) and not signed_in(phone) and not signed_in(tablet)
