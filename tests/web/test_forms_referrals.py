@@ -247,6 +247,25 @@ def test_confirming_a_draft_with_a_bad_mobile_keeps_the_corrections(agency) -> N
     assert read["needs_confirmation"] is True and read["prospect"]["last_name"] != "Lopez"
 
 
+def test_a_draft_on_the_list_asks_to_be_confirmed_instead_of_offering_status_buttons(  # type: ignore[no-untyped-def]
+    agency,
+) -> None:
+    """As on its own page: nobody is called or thanked on a name read from a reply."""
+    from tests.referrals.support import draft
+
+    agency.feed(bind(), now="2026-11-25T22:00:00Z")
+    with clock.frozen(CHANGED):
+        drafted = draft(agency.url)
+        listed = soup(signed_in(agency.api).get("/referrals"))
+    card = listed.select_one(f"#referral-{drafted}")
+    assert card is not None and card.select(".status-actions button") == []
+    link = card.select_one(".draft-note a")
+    assert link is not None and link["href"] == f"/referrals/{drafted}#confirm"
+    with clock.frozen(CHANGED):
+        own_page = soup(signed_in(agency.api).get(f"/referrals/{drafted}"))
+    assert own_page.select_one("section#confirm form.confirm") is not None
+
+
 def test_an_empty_note_is_refused_at_the_box(agency, from_dana) -> None:  # type: ignore[no-untyped-def]
     response = signed_in(agency.api).post(f"/referrals/{from_dana}/notes", data={"note": "  "})
     assert response.status_code == 422
