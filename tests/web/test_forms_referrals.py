@@ -5,6 +5,7 @@ what was typed and says what to fix."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -199,6 +200,83 @@ def test_the_capture_form_keeps_what_was_typed_and_says_what_to_fix(agency) -> N
     assert page.find("textarea", attrs={"name": "notes"}).text == typed["notes"]
     assert page.find("option", selected=True)["value"] == "partner"
     assert agency.api.get("/api/v1/referrals").json() == []
+
+
+NORA = {"first_name": "Nora", "last_name": "Quinn", "mobile": "(312) 555-0199"}
+
+
+@pytest.fixture
+def two_reyes(agency: Agency) -> None:
+    """Dana Reyes (C-1001) and Dante Reyes (C-1002) on record."""
+    agency.feed(bind(), now="2026-11-25T22:00:00Z")
+    dante = bind(
+        id="bind-dante",
+        client__external_id="C-1002",
+        client__first_name="Dante",
+        client__email="dante@example.com",
+        client__mobile="+13125550124",
+    )
+    dante["policy"]["number"] = "PA-778813"
+    agency.feed(dante, now="2026-11-25T22:05:00Z")
+
+
+def captured(agency: Agency) -> list[dict[str, Any]]:
+    return list(agency.api.get("/api/v1/referrals").json())
+
+
+@pytest.mark.parametrize("typed", ["Dana Reyes", "(312) 555-0123", "dana@example.com"])
+def test_the_capture_form_finds_the_referring_client_by_name_phone_or_email(  # type: ignore[no-untyped-def]
+    agency, two_reyes, typed
+) -> None:
+    form = {**NORA, "referred_by_kind": "client", "referred_by_name": typed}
+    with clock.frozen(CHANGED):
+        response = signed_in(agency.api).post("/referrals/new", data=form, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    [referral] = captured(agency)
+    assert referral["referred_by"]["external_id"] == "C-1001"
+    assert referral["referred_by"]["name"] == "Dana Reyes"
+    assert referral["referred_by"]["client_id"] is not None
+
+
+def test_several_matching_clients_are_offered_to_choose_from_and_the_choice_saves(  # type: ignore[no-untyped-def]
+    agency, two_reyes
+) -> None:
+    client = signed_in(agency.api)
+    form = {**NORA, "referred_by_kind": "client", "referred_by_name": "Reyes"}
+    with clock.frozen(CHANGED):
+        response = client.post("/referrals/new", data=form)
+    assert response.status_code == 422
+    page = soup(response)
+    assert field_error(page, "referred_by_name").startswith("2 clients on record match “Reyes”")
+    choices = {
+        label.get_text(" ", strip=True).split(" · ")[0]: label.input["value"]
+        for label in page.select(".candidates label.choice")
+    }
+    assert sorted(choices) == ["Dana Reyes", "Dante Reyes"]
+    assert page.find("input", attrs={"name": "first_name"})["value"] == "Nora"
+    assert captured(agency) == [], "nothing saved until a client is chosen"
+    with clock.frozen(CHANGED):
+        chosen = client.post(
+            "/referrals/new",
+            data={**form, "referrer_client_id": choices["Dante Reyes"]},
+            follow_redirects=False,
+        )
+    assert chosen.status_code == 303, chosen.text
+    [referral] = captured(agency)
+    assert referral["referred_by"]["external_id"] == "C-1002"
+
+
+def test_a_client_nobody_has_on_record_is_said_plainly_and_nothing_is_saved(  # type: ignore[no-untyped-def]
+    agency, two_reyes
+) -> None:
+    form = {**NORA, "referred_by_kind": "client", "referred_by_name": "Dana Reyez"}
+    with clock.frozen(CHANGED):
+        response = signed_in(agency.api).post("/referrals/new", data=form)
+    assert response.status_code == 422
+    said = field_error(soup(response), "referred_by_name")
+    assert said.startswith("No client on record matches “Dana Reyez”")
+    assert "someone else" in said
+    assert captured(agency) == []
 
 
 def test_a_bad_email_on_the_capture_form_is_told_plainly(agency) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,10 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from referral_engine import clock
+from referral_engine import clock, search
+from referral_engine.agency.service import load_settings
+from referral_engine.contacts.models import Client
+from referral_engine.contacts.repository import search_clients
 from referral_engine.referrals import messages, repository, rules, undo, updates, views
 from referral_engine.referrals.models import Referral, ReferralStatus
 from referral_engine.referrals.schemas import ReferralUpdate
@@ -160,10 +163,13 @@ def referral_capture(
     referred_by_external_id: str = Form(""),
     partner_type: str = Form(""),
     notes: str = Form(""),
+    referrer_client_id: str = Form(""),
 ) -> Response:
     """A CSR captures a referral that came in by phone or at the counter. A refused form
-    comes back with everything typed and plain words next to each field (422)."""
-    from referral_engine.agency.service import load_settings, normalize_context
+    comes back with everything typed and plain words next to each field (422). A client
+    who referred is found on record by what was typed (name, phone, email: see
+    :func:`_referring_client`), so that they are thanked and credited."""
+    from referral_engine.agency.service import normalize_context
     from referral_engine.referrals import service as referrals
     from referral_engine.referrals.schemas import ReferralCreate
     from referral_engine.users.actor import Actor
@@ -194,29 +200,93 @@ def referral_capture(
         "referred_by_external_id": referred_by_external_id,
         "partner_type": partner_type,
         "notes": notes,
+        "referrer_client_id": referrer_client_id,
     }
+    referrer: Client | None = None
+    candidates: list[Client] = []
+    found_referrer = ""
+    if referred_by_kind == "client" and not referred_by_external_id.strip():
+        referrer, candidates, found_referrer = _referring_client(
+            session, user, referred_by_name, referrer_client_id
+        )
     try:
         referral_in = ReferralCreate.model_validate(
             body, context=normalize_context(load_settings(session)).as_dict()
         )
-        referral = referrals.capture(
-            session, referral_in=referral_in, actor=Actor.of(user), now=clock.now()
-        )
     except ValidationError as exc:
-        return _capture_refused(request, user, typed, plain.by_field(exc, CAPTURE_FIELDS))
+        said = plain.by_field(exc, CAPTURE_FIELDS)
+        if found_referrer:
+            said["referred_by_name"] = found_referrer
+        return _capture_refused(request, user, typed, said, candidates=candidates)
+    if found_referrer:
+        said = {"referred_by_name": found_referrer}
+        return _capture_refused(request, user, typed, said, candidates=candidates)
+    try:
+        referral = referrals.capture(
+            session,
+            referral_in=referral_in,
+            actor=Actor.of(user),
+            now=clock.now(),
+            referrer=referrer,
+        )
     except rules.InvalidReferral as exc:
         field = exc.field.rsplit(".", 1)[-1]
         named = {v: v for v in CAPTURE_FIELDS.values()}
-        problem = {named.get(field, plain.FORM): exc.reason[:1].upper() + exc.reason[1:]}
-        return _capture_refused(request, user, typed, problem)
+        said = {named.get(field, plain.FORM): exc.reason[:1].upper() + exc.reason[1:]}
+        return _capture_refused(request, user, typed, said)
     message = f"Referral {referral.id} saved; its contact task is due within 24 hours"
     return RedirectResponse(f"/referrals?done={quote(message)}", status_code=303)
 
 
+CANDIDATES = 8
+"""How many clients a capture form offers to choose from when several match."""
+
+
+def _referring_client(
+    session: DbSession, user: User, typed: str, chosen: str
+) -> tuple[Client | None, list[Client], str]:
+    """The client on record who referred: the one chosen from the form's list, else the
+    only client matching what was typed (name, phone in any format, email, client id; a
+    name written out in full wins over longer ones that contain it). Otherwise no client,
+    the clients to choose from, and what to tell the person. A producer's own book only."""
+    book = whose_book(user, ALL)
+    if chosen.strip().isdigit():
+        client = session.get(Client, int(chosen))
+        if client is not None and book in (None, client.producer_id):
+            return client, [], ""
+    words = typed.strip()
+    if not words:
+        return None, [], "Enter the client's name, phone or email, or choose “someone else”."
+    region = load_settings(session).agency.phone_region
+    found, total = search_clients(
+        session, search=search.parse(words, region), limit=CANDIDATES, producer_id=book
+    )
+    exact = [c for c in found if c.display_name.casefold() == " ".join(words.split()).casefold()]
+    if total == 1 or len(exact) == 1:
+        return (found[0] if total == 1 else exact[0]), [], ""
+    where = "in your book" if book is not None else "on record"
+    if total == 0:
+        return (
+            None,
+            [],
+            (
+                f"No client {where} matches “{words}”: check the spelling, type their phone or "
+                "email instead, or choose “someone else” to keep the name as written."
+            ),
+        )
+    more = f" (the first {CANDIDATES} shown)" if total > CANDIDATES else ""
+    return None, found, f"{total} clients {where} match “{words}”{more}: choose one below."
+
+
 def _capture_refused(
-    request: Request, user: User, typed: dict[str, str], problems: dict[str, str]
+    request: Request,
+    user: User,
+    typed: dict[str, str],
+    problems: dict[str, str],
+    *,
+    candidates: list[Client] | None = None,
 ) -> HTMLResponse:
-    if plain.FORM in problems and len(problems) == 1:
+    if plain.FORM in problems:
         problems[plain.FORM] = problems[plain.FORM].replace(
             "A prospect needs", "Enter who was referred:"
         )
@@ -227,6 +297,7 @@ def _capture_refused(
         error="Not saved: fix what is marked below.",
         capture=typed,
         capture_problems=problems,
+        candidates=candidates or [],
     )
     response.status_code = 422
     return response
