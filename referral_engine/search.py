@@ -39,6 +39,12 @@ class Search:
     def __bool__(self) -> bool:
         return bool(self.phones or self.words)
 
+    def terms(self) -> list[Search]:
+        """Each number and each word as a search of its own: every one must match for
+        the whole to match (for a query that looks each term up in a related table)."""
+        numbers = [Search(text=n, phones=(n,)) for n in self.phones]
+        return numbers + [Search(text=w, words=(w,)) for w in self.words]
+
 
 def parse(text: str, region: str = "US") -> Search:
     """Read ``text``: phone numbers (``region`` for numbers without a country code) and
@@ -82,11 +88,21 @@ def matching(
 
 
 def page_of(
-    session: Session, query: Select[*tuple[Any, ...]], *, key: Column, limit: int, offset: int
+    session: Session,
+    query: Select[*tuple[Any, ...]],
+    *,
+    key: Column,
+    limit: int,
+    offset: int,
+    counted: Select[Any] | None = None,
 ) -> tuple[list[Any], int]:
     """One page of ``query``'s rows and how many rows it has in all (``key``: a column
-    that is unique per row, counted in a subquery so joins and filters stay as written)."""
-    counted = query.with_only_columns(key, maintain_column_froms=True).order_by(None)
+    that is unique per row, counted in a subquery so joins and filters stay as written;
+    ``counted``: a cheaper query with the same rows, e.g. without a join that cannot drop
+    any)."""
+    if counted is None:
+        counted = query.with_only_columns(key, maintain_column_froms=True)
+    counted = counted.order_by(None)
     total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
     rows = list(session.execute(query.limit(limit).offset(offset)).tuples())
     return rows, int(total)
@@ -94,7 +110,11 @@ def page_of(
 
 def ordered(column: Column, descending: bool) -> ColumnElement[Any]:
     """``column`` in the asked direction, empty values last either way (the same order on
-    SQLite and PostgreSQL)."""
+    SQLite and PostgreSQL). A column that is never empty is ordered plainly, so that an
+    index on it serves the order (PostgreSQL reads a b-tree backwards as ``DESC NULLS
+    FIRST``: asking for ``NULLS LAST`` would sort the whole table instead)."""
+    if not getattr(getattr(column, "expression", column), "nullable", True):
+        return column.desc() if descending else column.asc()
     return column.desc().nulls_last() if descending else column.asc().nulls_last()
 
 

@@ -49,7 +49,11 @@ class Ask(Base):
     """A referral ask for one moment: its status, channel, time, draft and reasons."""
 
     __tablename__ = "asks"
-    __table_args__ = (Index("ix_asks_status_scheduled", "status", "scheduled_for"),)
+    __table_args__ = (
+        Index("ix_asks_status_scheduled", "status", "scheduled_for"),
+        # The review queue and the Asks list filtered by status, oldest or newest first.
+        Index("ix_asks_status_created_at", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from referral_engine.asks.models import (
@@ -16,7 +28,7 @@ from referral_engine.asks.models import (
     AskStatus,
     AskTemplate,
 )
-from referral_engine.contacts.models import Client
+from referral_engine.contacts.models import Client, Policy
 from referral_engine.search import Search, matching, ordered, page_of, within
 
 
@@ -62,7 +74,7 @@ def listing(
 ) -> list[tuple[Ask, Client]]:
     query = select(Ask, Client).join(Client, Client.id == Ask.client_id)
     if search:
-        query = query.where(_ask_matches(search))
+        query = query.where(_ask_matches(session, search))
     if status:
         query = query.where(Ask.status == status)
     if client_external_id:
@@ -177,31 +189,69 @@ def page(
 ) -> tuple[list[tuple[Ask, Client]], int]:
     """One page of asks (search: the client's name, company, email, mobile or id, and the
     policy number) and how many match; ``producer_id``: that producer's and unassigned."""
-    query = select(Ask, Client).join(Client, Client.id == Ask.client_id)
-    query = query.where(_ask_matches(search))
+    where = [_ask_matches(session, search), within(Ask.created_at, since, before)]
     if status:
-        query = query.where(Ask.status == status)
+        where.append(Ask.status == status)
     if channel:
-        query = query.where(Ask.channel == channel)
+        where.append(Ask.channel == channel)
     if producer_id is not None:
-        query = query.where(or_(Ask.producer_id == producer_id, Ask.producer_id.is_(None)))
-    query = query.where(within(Ask.created_at, since, before))
-    order = [ordered(c, descending) for c in ASK_SORTS[sort]]
-    query = query.order_by(*order, Ask.id.desc() if descending else Ask.id)
-    return page_of(session, query, key=Ask.id, limit=limit, offset=offset)
+        where.append(or_(Ask.producer_id == producer_id, Ask.producer_id.is_(None)))
+    order: list[Any] = [ordered(c, descending) for c in ASK_SORTS[sort]]
+    order.append(Ask.id.desc() if descending else Ask.id)
+    query = select(Ask, Client).join(Client, Client.id == Ask.client_id).where(*where)
+    # Every ask has its client (a foreign key): the count needs no join.
+    counted = select(Ask.id).where(*where)
+    if sort == "client":
+        query = query.order_by(*order)
+        return page_of(session, query, key=Ask.id, limit=limit, offset=offset, counted=counted)
+    # The page's asks are chosen among the asks alone, then joined to their clients: a
+    # page far down does not join every ask it skips.
+    chosen = counted.order_by(*order).limit(limit).offset(offset)
+    query = query.where(Ask.id.in_(chosen)).order_by(*order)
+    rows, total = page_of(session, query, key=Ask.id, limit=limit, offset=0, counted=counted)
+    return rows, total
 
 
-def _ask_matches(search: Search) -> ColumnElement[bool]:
-    """The client's name, company, email, id or mobile (any format), the policy number."""
-    return matching(
-        search,
-        text=[
-            Client.first_name,
-            Client.last_name,
-            Client.company,
-            Client.email,
-            Client.external_id,
-            Ask.policy_number,
-        ],
-        phones=[Client.mobile],
-    )
+CLIENT_TEXT = (
+    Client.first_name,
+    Client.last_name,
+    Client.company,
+    Client.email,
+    Client.external_id,
+)
+
+
+LISTED_CLIENTS = 5_000
+"""Up to this many clients found by a search, their asks are read by client id."""
+
+
+def _ask_matches(session: Session, search: Search) -> ColumnElement[bool]:
+    """Asks to a client found by every term: their name, company, email, id or mobile (any
+    format), or a policy number they hold. The clients are found first, in their own
+    tables; their asks are then read by ``client_id`` through its index, not by testing
+    every ask's client in turn (a search for a name nobody has would read every ask)."""
+    if not search:
+        return true()
+    found: set[int] | None = None
+    for term in search.terms():
+        ids: set[int] = set(session.scalars(_clients_found(term)))
+        found = ids if found is None else found & ids
+        if not found:
+            return false()
+    assert found is not None
+    if len(found) <= LISTED_CLIENTS:
+        return Ask.client_id.in_(sorted(found))
+    # A search that finds most clients ("e"): the asks of the few it leaves out are not read.
+    rest = set(session.scalars(select(Client.id))) - found
+    if len(rest) <= LISTED_CLIENTS:
+        return Ask.client_id.not_in(sorted(rest)) if rest else true()
+    return and_(*(Ask.client_id.in_(_clients_found(term)) for term in search.terms()))
+
+
+def _clients_found(term: Search) -> Select[Any] | CompoundSelect:
+    """The ids of the clients one search term finds (with those holding such a policy)."""
+    by_client = select(Client.id).where(matching(term, text=CLIENT_TEXT, phones=[Client.mobile]))
+    if not term.words:
+        return by_client
+    number = func.lower(Policy.number).contains(term.words[0], autoescape=True)
+    return union(by_client, select(Policy.client_id).where(number))

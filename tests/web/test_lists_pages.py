@@ -280,6 +280,26 @@ def asks_shown(html: str) -> list[str]:
     return [str(e["id"]) for e in soup.select("[id^=ask-]") if e["id"][4:].isdigit()]
 
 
+@pytest.mark.parametrize("listed", [5_000, 2, 0])
+def test_an_ask_search_finds_the_same_asks_however_many_clients_it_matches(
+    agency: Agency, many_asks: dict[str, list[int]], monkeypatch: pytest.MonkeyPatch, listed: int
+) -> None:
+    """The clients a search finds are listed by id up to a bound; past it, the few left
+    out are excluded instead, or the clients are looked up inside the query."""
+    monkeypatch.setattr("referral_engine.asks.repository.LISTED_CLIENTS", listed)
+    page = signed_in(agency)
+    everyone = page.get("/asks", params={"q": "example.com"})
+    assert "Showing 1–50 of 55" in pager(everyone.text)
+    testers = page.get("/asks", params={"q": "tester"})  # the odd-numbered clients
+    assert "Showing 1–28 of 28" in pager(testers.text)
+    both = page.get("/asks", params={"q": "tester client001"})
+    assert "Showing 1 of 1" in pager(both.text)
+    nobody = page.get("/asks", params={"q": "zzyzx"})
+    assert "None found" in pager(nobody.text)
+    second = page.get("/asks", params={"q": "example.com", "page": "2"})
+    assert sorted(rows(second.text)) == sorted(f"ask-{i}" for i in many_asks[BATCHES[0]][:5])
+
+
 def test_a_date_range_on_the_agencys_clock_narrows_the_asks(
     agency: Agency, many_asks: dict[str, list[int]]
 ) -> None:
