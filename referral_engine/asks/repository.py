@@ -8,15 +8,12 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
-    Select,
     and_,
     false,
     func,
     or_,
     select,
     true,
-    union,
 )
 from sqlalchemy.orm import Session
 
@@ -28,8 +25,9 @@ from referral_engine.asks.models import (
     AskStatus,
     AskTemplate,
 )
-from referral_engine.contacts.models import Client, Policy
-from referral_engine.search import Search, matching, ordered, page_of, within
+from referral_engine.contacts import repository as clients
+from referral_engine.contacts.models import Client
+from referral_engine.search import Search, ordered, page_of, within
 
 
 def by_moment(session: Session, *, moment_key: str) -> Ask | None:
@@ -208,17 +206,7 @@ def page(
     # page far down does not join every ask it skips.
     chosen = counted.order_by(*order).limit(limit).offset(offset)
     query = query.where(Ask.id.in_(chosen)).order_by(*order)
-    rows, total = page_of(session, query, key=Ask.id, limit=limit, offset=0, counted=counted)
-    return rows, total
-
-
-CLIENT_TEXT = (
-    Client.first_name,
-    Client.last_name,
-    Client.company,
-    Client.email,
-    Client.external_id,
-)
+    return page_of(session, query, key=Ask.id, limit=limit, offset=0, counted=counted)
 
 
 LISTED_CLIENTS = 5_000
@@ -234,7 +222,7 @@ def _ask_matches(session: Session, search: Search) -> ColumnElement[bool]:
         return true()
     found: set[int] | None = None
     for term in search.terms():
-        ids: set[int] = set(session.scalars(_clients_found(term)))
+        ids: set[int] = set(session.scalars(clients.ids_found(term)))
         found = ids if found is None else found & ids
         if not found:
             return false()
@@ -245,13 +233,4 @@ def _ask_matches(session: Session, search: Search) -> ColumnElement[bool]:
     rest = set(session.scalars(select(Client.id))) - found
     if len(rest) <= LISTED_CLIENTS:
         return Ask.client_id.not_in(sorted(rest)) if rest else true()
-    return and_(*(Ask.client_id.in_(_clients_found(term)) for term in search.terms()))
-
-
-def _clients_found(term: Search) -> Select[Any] | CompoundSelect:
-    """The ids of the clients one search term finds (with those holding such a policy)."""
-    by_client = select(Client.id).where(matching(term, text=CLIENT_TEXT, phones=[Client.mobile]))
-    if not term.words:
-        return by_client
-    number = func.lower(Policy.number).contains(term.words[0], autoescape=True)
-    return union(by_client, select(Policy.client_id).where(number))
+    return and_(*(Ask.client_id.in_(clients.ids_found(term)) for term in search.terms()))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, exists, func, select, union
 from sqlalchemy.orm import Session
 
 from referral_engine.contacts.models import Client, ClientIssue, Policy
@@ -75,6 +76,10 @@ CLIENT_SORTS = {
 }
 
 
+SEARCHED = (Client.first_name, Client.last_name, Client.company, Client.email, Client.external_id)
+"""What a search of clients reads, besides the mobile (any format) and policy numbers."""
+
+
 def search_clients(
     session: Session,
     *,
@@ -92,18 +97,7 @@ def search_clients(
     if producer_id is not None:
         query = query.where(Client.producer_id == producer_id)
     query = query.where(
-        matching(
-            search,
-            text=[
-                Client.first_name,
-                Client.last_name,
-                Client.company,
-                Client.email,
-                Client.external_id,
-            ],
-            phones=[Client.mobile],
-            also=[_holds_policy],
-        )
+        matching(search, text=SEARCHED, phones=[Client.mobile], also=[_holds_policy])
     )
     order = [ordered(c, descending) for c in CLIENT_SORTS[sort]]
     query = query.order_by(*order, Client.id.desc() if descending else Client.id)
@@ -133,6 +127,16 @@ def client_issues(session: Session, *, client_id: int) -> list[ClientIssue]:
             select(ClientIssue).where(ClientIssue.client_id == client_id).order_by(ClientIssue.id)
         )
     )
+
+
+def ids_found(term: Search) -> Select[Any] | CompoundSelect:
+    """The ids of the clients one search term finds (see :func:`search_clients`), as a
+    query of their own: the clients matching it, with those holding such a policy."""
+    by_client = select(Client.id).where(matching(term, text=SEARCHED, phones=[Client.mobile]))
+    if not term.words:
+        return by_client
+    number = func.lower(Policy.number).contains(term.words[0], autoescape=True)
+    return union(by_client, select(Policy.client_id).where(number))
 
 
 def _holds_policy(word: str) -> ColumnElement[bool]:

@@ -114,7 +114,7 @@ def rows_page(
         params={k: v for k, v in params.items() if v},
         sorts={},
         q="",
-        search=search.parse(""),
+        search=search.Search(),
         page=page_number(request, notes),
         sort="",
         dir="",

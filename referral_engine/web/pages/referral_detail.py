@@ -75,7 +75,7 @@ def _page(
     now = clock.now()
     read = referrals.read(session, referral, timeline=True)
     query = select(Task).where(Task.referral_id == referral_id).order_by(Task.created_at, Task.id)
-    people = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+    everyone = list(session.scalars(select(User).order_by(User.name)))
     change = undo.undoable(session, referral, now=now)
     final = referral.status in rules.FINAL
     told = {} if final else messages.who_is_told(session, referral, now=now)
@@ -94,8 +94,8 @@ def _page(
         user,
         r=read,
         tasks=list(session.scalars(query)),
-        names={u.id: u.name or u.email for u in session.scalars(select(User))},
-        people=people,
+        names={u.id: u.name or u.email for u in everyone},
+        people=[u for u in everyone if u.active],
         notes=[e for e in read.timeline or [] if e.kind == "note"],
         fields=PROSPECT_LABELS,
         done=done,

@@ -281,7 +281,9 @@ def sources_page(
     if report and format == "csv":
         return _csv(report, rows)
     base = {**choice.query(), "by": grouping.value if grouping else by}
-    listing, shown = rows_page(request, rows, {**base, "sort": sort, "dir": direction * bool(sort)})
+    listing, shown = rows_page(
+        request, rows, {**base, "sort": sort, "dir": direction if sort else ""}
+    )
     return _page(
         request,
         "report_sources.html",
